@@ -12,10 +12,11 @@ import java.nio.ByteOrder;
  */
 final class Activations {
     static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort S = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfInt I = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     final MemorySegment values;  // F32 / rounded F16 / rounded BF16 values: [batch][cols] float
-    final MemorySegment quants;  // Q8_0 / Q8_K: [batch][cols] int8
+    final MemorySegment quants;  // Q8_0 / Q8_K: [batch][cols] int8 values widened to int16 (kernels skip a conversion)
     final MemorySegment scales;  // Q8_0: [batch][cols/32] float, Q8_K: [batch][cols/256] float
     final MemorySegment sums;    // Q8_K: [batch][cols/16] int
     ActivationFormat format;
@@ -63,7 +64,7 @@ final class Activations {
             scales.set(F, so + 4L * blk, Numerics.roundToF16(d));
             for (int j = 0; j < 32; j++) {
                 float v = x.get(F, xo + 4L * (blk * 32 + j)) * id;
-                quants.set(ValueLayout.JAVA_BYTE, qo + blk * 32 + j, (byte) Math.rint(v));
+                quants.set(S, 2 * (qo + blk * 32 + j), (short) Math.rint(v));
             }
         }
     }
@@ -84,7 +85,7 @@ final class Activations {
             long sbase = ((long) b * (cols / 16) + blk * 16L) * 4;
             if (amax == 0) {
                 scales.set(F, ((long) b * blocks + blk) * 4, 0f);
-                for (int j = 0; j < 256; j++) quants.set(ValueLayout.JAVA_BYTE, qo + blk * 256 + j, (byte) 0);
+                for (int j = 0; j < 256; j++) quants.set(S, 2 * (qo + blk * 256 + j), (short) 0);
                 for (int j = 0; j < 16; j++) sums.set(I, sbase + 4L * j, 0);
                 continue;
             }
@@ -93,7 +94,7 @@ final class Activations {
                 int sum = 0;
                 for (int j = g * 16; j < g * 16 + 16; j++) {
                     int q = Math.min(127, (int) Math.rint(iscale * x.get(F, xo + 4L * (blk * 256 + j))));
-                    quants.set(ValueLayout.JAVA_BYTE, qo + blk * 256 + j, (byte) q);
+                    quants.set(S, 2 * (qo + blk * 256 + j), (short) q);
                     sum += q;
                 }
                 sums.set(I, sbase + 4L * g, sum);

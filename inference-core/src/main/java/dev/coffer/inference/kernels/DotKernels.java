@@ -86,54 +86,63 @@ final class DotKernels {
     }
 
     // ---------------------------------------------------------------- 32-element blocks against Q8_0
+    // Activations arrive as int16 (Q8_0 values widened once per matmul, not once per row). Per block, the exact
+    // integer products are summed pairwise into 8 int lanes, converted to float and accumulated lane-wise with
+    // the block's scale; the 8 lanes are reduced in a fixed order at the end. Every step is a 256-bit Vector API
+    // operation with exact per-lane IEEE semantics, so the result is the same on any x86-64 machine.
+
+    /** Sums adjacent pairs of 16 short lanes into 8 int lanes (exact). */
+    private static IntVector pairSums(ShortVector v) {
+        IntVector i = v.reinterpretAsInts();
+        return i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(i.lanewise(VectorOperators.ASHR, 16));
+    }
+
+    private static float reduce8(FloatVector acc) {
+        float[] t = new float[8];
+        acc.intoArray(t, 0);
+        return ((t[0] + t[4]) + (t[2] + t[6])) + ((t[1] + t[5]) + (t[3] + t[7]));
+    }
 
     /** Q8_0 weights (f16 d, 32 x int8). */
     static float dotQ8_0(MemorySegment w, long wOff, MemorySegment q, long qOff, MemorySegment s, long sOff, int n) {
-        float sum = 0;
+        FloatVector acc = FloatVector.zero(F256);
         for (int b = 0; b < n / 32; b++) {
             long wb = wOff + 34L * b;
-            long qb = qOff + 32L * b;
+            long qb = qOff + 64L * b;
             ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wb + 2, LE)
                     .convertShape(VectorOperators.B2S, S256, 0);
             ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wb + 18, LE)
                     .convertShape(VectorOperators.B2S, S256, 0);
-            ShortVector x0 = (ShortVector) ByteVector.fromMemorySegment(B128, q, qb, LE)
-                    .convertShape(VectorOperators.B2S, S256, 0);
-            ShortVector x1 = (ShortVector) ByteVector.fromMemorySegment(B128, q, qb + 16, LE)
-                    .convertShape(VectorOperators.B2S, S256, 0);
-            // |w*x| <= 127*127: one product fits a short, a sum of two does not always; widen before adding.
-            ShortVector p0 = w0.mul(x0);
-            ShortVector p1 = w1.mul(x1);
-            IntVector acc = ((IntVector) p0.convertShape(VectorOperators.S2I, I256, 0))
-                    .add((IntVector) p0.convertShape(VectorOperators.S2I, I256, 1))
-                    .add((IntVector) p1.convertShape(VectorOperators.S2I, I256, 0))
-                    .add((IntVector) p1.convertShape(VectorOperators.S2I, I256, 1));
-            int isum = acc.reduceLanes(VectorOperators.ADD);
-            sum += isum * (half(w, wb) * s.get(F, sOff + 4L * b));
+            ShortVector x0 = ShortVector.fromMemorySegment(S256, q, qb, LE);
+            ShortVector x1 = ShortVector.fromMemorySegment(S256, q, qb + 32, LE);
+            // |w*x| <= 127*127 fits a short; sums of two may not, so widen before adding.
+            IntVector isum = pairSums(w0.mul(x0)).add(pairSums(w1.mul(x1)));
+            float scale = half(w, wb) * s.get(F, sOff + 4L * b);
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F256, scale), acc);
         }
-        return sum;
+        return reduce8(acc);
     }
 
     /** Q4_0 weights (f16 d, 16 bytes: low nibbles = elements 0..15, high = 16..31, offset 8). */
     static float dotQ4_0(MemorySegment w, long wOff, MemorySegment q, long qOff, MemorySegment s, long sOff, int n) {
-        float sum = 0;
+        FloatVector acc = FloatVector.zero(F256);
         for (int b = 0; b < n / 32; b++) {
             long wb = wOff + 18L * b;
-            long qb = qOff + 32L * b;
+            long qb = qOff + 64L * b;
             ByteVector packed = ByteVector.fromMemorySegment(B128, w, wb + 2, LE);
             ShortVector lo = (ShortVector) packed.and((byte) 0x0F).sub((byte) 8)
                     .convertShape(VectorOperators.B2S, S256, 0);
             ShortVector hi = (ShortVector) packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)
                     .convertShape(VectorOperators.B2S, S256, 0);
-            ShortVector x0 = (ShortVector) ByteVector.fromMemorySegment(B128, q, qb, LE)
-                    .convertShape(VectorOperators.B2S, S256, 0);
-            ShortVector x1 = (ShortVector) ByteVector.fromMemorySegment(B128, q, qb + 16, LE)
-                    .convertShape(VectorOperators.B2S, S256, 0);
-            // |w| <= 8, |x| <= 127: each lane <= 2032 and 16 lanes <= 32512, so the short reduction is exact.
-            int isum = lo.mul(x0).add(hi.mul(x1)).reduceLanes(VectorOperators.ADD);
-            sum += isum * (half(w, wb) * s.get(F, sOff + 4L * b));
+            ShortVector x0 = ShortVector.fromMemorySegment(S256, q, qb, LE);
+            ShortVector x1 = ShortVector.fromMemorySegment(S256, q, qb + 32, LE);
+            // |w| <= 8, |x| <= 127: a lane of lo*x0 + hi*x1 is at most 2032, so the short sum is exact.
+            IntVector isum = pairSums(lo.mul(x0).add(hi.mul(x1)));
+            float scale = half(w, wb) * s.get(F, sOff + 4L * b);
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F256, scale), acc);
         }
-        return sum;
+        return reduce8(acc);
     }
 
     /** Q5_0 weights (f16 d, 32 high bits, 16 bytes of low nibbles, offset 16). */
@@ -141,14 +150,14 @@ final class DotKernels {
         float sum = 0;
         for (int b = 0; b < n / 32; b++) {
             long wb = wOff + 22L * b;
-            long qb = qOff + 32L * b;
+            long qb = qOff + 64L * b;
             int qh = w.get(I, wb + 2);
             int isum = 0;
             for (int j = 0; j < 16; j++) {
                 int packed = w.get(ValueLayout.JAVA_BYTE, wb + 6 + j) & 0xff;
                 int v0 = ((packed & 0x0F) | (((qh >>> j) << 4) & 0x10)) - 16;
                 int v1 = ((packed >>> 4) | ((qh >>> (j + 12)) & 0x10)) - 16;
-                isum += v0 * q.get(ValueLayout.JAVA_BYTE, qb + j) + v1 * q.get(ValueLayout.JAVA_BYTE, qb + 16 + j);
+                isum += v0 * q.get(H, qb + 2L * j) + v1 * q.get(H, qb + 2L * (16 + j));
             }
             sum += isum * (half(w, wb) * s.get(F, sOff + 4L * b));
         }
@@ -165,7 +174,7 @@ final class DotKernels {
         int[] mn = new int[8];
         for (int b = 0; b < n / 256; b++) {
             long wb = wOff + 144L * b;
-            long qb = qOff + 256L * b;
+            long qb = qOff + 512L * b;
             float d = half(w, wb) * s.get(F, sOff + 4L * b);
             float dmin = half(w, wb + 2) * s.get(F, sOff + 4L * b);
             unpackScalesMinsK4(w, wb + 4, sc, mn);
@@ -177,8 +186,8 @@ final class DotKernels {
                 int hi = 0;
                 for (int l = 0; l < 32; l++) {
                     int packed = w.get(ValueLayout.JAVA_BYTE, wb + 16 + 32L * j + l) & 0xff;
-                    lo += (packed & 0x0F) * q.get(ValueLayout.JAVA_BYTE, qb + 64L * j + l);
-                    hi += (packed >>> 4) * q.get(ValueLayout.JAVA_BYTE, qb + 64L * j + 32 + l);
+                    lo += (packed & 0x0F) * q.get(H, qb + 2L * (64 * j + l));
+                    hi += (packed >>> 4) * q.get(H, qb + 2L * (64 * j + 32 + l));
                 }
                 sumi += sc[2 * j] * lo + sc[2 * j + 1] * hi;
             }
@@ -207,14 +216,14 @@ final class DotKernels {
         float sum = 0;
         for (int b = 0; b < n / 256; b++) {
             long wb = wOff + 210L * b;
-            long qb = qOff + 256L * b;
+            long qb = qOff + 512L * b;
             float d = half(w, wb + 208) * s.get(F, sOff + 4L * b);
             int sumi = 0;
             for (int half = 0; half < 2; half++) {
                 long ql = wb + 64L * half;
                 long qh = wb + 128 + 32L * half;
                 long sc = wb + 192 + 8L * half;
-                long xq = qb + 128L * half;
+                long xq = qb + 256L * half;
                 int[] part = new int[8];
                 for (int l = 0; l < 32; l++) {
                     int is = l / 16;
@@ -225,10 +234,10 @@ final class DotKernels {
                     int v2 = ((lq1 & 0xF) | (((hq >>> 2) & 3) << 4)) - 32;
                     int v3 = ((lq0 >>> 4) | (((hq >>> 4) & 3) << 4)) - 32;
                     int v4 = ((lq1 >>> 4) | (((hq >>> 6) & 3) << 4)) - 32;
-                    part[is] += v1 * q.get(ValueLayout.JAVA_BYTE, xq + l);
-                    part[is + 2] += v2 * q.get(ValueLayout.JAVA_BYTE, xq + 32 + l);
-                    part[is + 4] += v3 * q.get(ValueLayout.JAVA_BYTE, xq + 64 + l);
-                    part[is + 6] += v4 * q.get(ValueLayout.JAVA_BYTE, xq + 96 + l);
+                    part[is] += v1 * q.get(H, xq + 2L * l);
+                    part[is + 2] += v2 * q.get(H, xq + 2L * (32 + l));
+                    part[is + 4] += v3 * q.get(H, xq + 2L * (64 + l));
+                    part[is + 6] += v4 * q.get(H, xq + 2L * (96 + l));
                 }
                 for (int k = 0; k < 8; k++) sumi += w.get(ValueLayout.JAVA_BYTE, sc + k) * part[k];
             }

@@ -25,7 +25,7 @@ public final class MatMul {
         long n = (long) maxBatch * maxCols;
         this.act = new Activations(
                 allocator.allocate(n * 4, "activations-f32"),
-                allocator.allocate(n, "activations-q8"),
+                allocator.allocate(2 * n, "activations-q8"),
                 allocator.allocate((n / 32 + 1) * 4, "activations-scales"),
                 allocator.allocate((n / 16 + 1) * 4, "activations-sums"));
     }
@@ -77,12 +77,12 @@ public final class MatMul {
             case F32 -> DotKernels.dotF32(wd, wo, act.values, 4 * xo, cols);
             case F16 -> DotKernels.dotHalf(wd, wo, act.values, 4 * xo, cols, false);
             case BF16 -> DotKernels.dotHalf(wd, wo, act.values, 4 * xo, cols, true);
-            case Q8_0 -> DotKernels.dotQ8_0(wd, wo, act.quants, xo, act.scales, 4 * (xo / 32), cols);
-            case Q4_0 -> DotKernels.dotQ4_0(wd, wo, act.quants, xo, act.scales, 4 * (xo / 32), cols);
-            case Q5_0 -> DotKernels.dotQ5_0(wd, wo, act.quants, xo, act.scales, 4 * (xo / 32), cols);
-            case Q4_K -> DotKernels.dotQ4_K(wd, wo, act.quants, xo, act.scales, 4 * (xo / 256), act.sums,
+            case Q8_0 -> DotKernels.dotQ8_0(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 32), cols);
+            case Q4_0 -> DotKernels.dotQ4_0(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 32), cols);
+            case Q5_0 -> DotKernels.dotQ5_0(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 32), cols);
+            case Q4_K -> DotKernels.dotQ4_K(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 256), act.sums,
                     4 * (xo / 16), cols);
-            case Q6_K -> DotKernels.dotQ6_K(wd, wo, act.quants, xo, act.scales, 4 * (xo / 256), cols);
+            case Q6_K -> DotKernels.dotQ6_K(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 256), cols);
             default -> throw new UnsupportedTensorTypeException("unreachable: " + format);
         };
     }

@@ -19,6 +19,12 @@ final class KQuantizers {
         return (Float.floatToRawIntBits(biased) & 0x007fffff) - 0x00400000;
     }
 
+    private static float amax(float[] x, int from, int n) {
+        float m = 0;
+        for (int i = 0; i < n; i++) m = Math.max(m, Math.abs(x[from + i]));
+        return m;
+    }
+
     // ---- Q4_K: 8 sub-blocks of 32 with a 6-bit scale and a 6-bit min each; 4-bit quants ----
 
     static void q4_K(float[] x, int xo, int nb, byte[] y, int yo) {
@@ -39,6 +45,9 @@ final class KQuantizers {
                 scales[j] = makeQkx2Quants(32, 15, x, xo + 32 * j, weights, levels, 32 * j, theMin, aux,
                         -1.f, 0.1f, 20, false);
                 mins[j] = theMin[0];
+                if (!Float.isFinite(scales[j]) || !Float.isFinite(mins[j])) { // float overflow of the fit sums
+                    throw Quantizers.overflow(GgmlType.Q4_K, "block " + i, amax(x, xo + 32 * j, 32));
+                }
                 if (scales[j] > maxScale) maxScale = scales[j];
                 if (mins[j] > maxMin) maxMin = mins[j];
             }
@@ -168,6 +177,9 @@ final class KQuantizers {
             for (int ib = 0; ib < QK_K / 16; ib++) {
                 float scale = makeQxQuants(16, 32, x, xo + 16 * ib, levels, 16 * ib);
                 scales[ib] = scale;
+                if (!Float.isFinite(scale)) { // x^3 overflowed in the fit; ggml would silently write zeros
+                    throw Quantizers.overflow(GgmlType.Q6_K, "block " + i, amax(x, xo + 16 * ib, 16));
+                }
                 float abs = Math.abs(scale);
                 if (abs > maxAbsScale) {
                     maxAbsScale = abs;

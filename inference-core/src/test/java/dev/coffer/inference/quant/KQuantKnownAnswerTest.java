@@ -7,6 +7,9 @@ import dev.coffer.inference.gguf.GgufFile;
 import dev.coffer.inference.gguf.GgufTensorInfo;
 import dev.coffer.inference.testing.SharedAssets;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.lang.foreign.ValueLayout;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -20,7 +23,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * expected SHA-256 digests were computed by compiling ggml's ggml-quants.c (ggml-org/ggml d99724f2, built like
  * ggml-base: gcc -O2 -DNDEBUG, no -march) and running quantize_row_*_ref on exactly these inputs: every 2-D tensor of
  * stories260K.gguf flattened (real trained weights), and {@link #syntheticInput()} (Gaussian blocks plus edge
- * blocks: zeros, tiny, huge, constant, one outlier, subnormals). Note: a ggml built with FMA contraction
+ * blocks: zeros, tiny, huge, constant, one outlier, subnormals); the dequantization digests come from ggml's
+ * dequantize_row_* over those quantized bytes. Note: a ggml built with FMA contraction
  * (-march=native on ggml-quants.c) produces different K-quant bytes (Q4_K, Q6_K); Q8_0/Q4_0/Q5_0 are unaffected.
  * ggml-base, which holds the reference quantizers that llama-quantize calls, gets no -march flags.
  */
@@ -53,6 +57,23 @@ class KQuantKnownAnswerTest {
     void syntheticBlocks(GgmlType type, String sha256) {
         byte[] q = Quantizers.quantize(type, syntheticInput());
         assertThat(HexFormat.of().formatHex(sha256().digest(q))).isEqualTo(sha256);
+    }
+
+    @ParameterizedTest(name = "dequantize {0} like ggml")
+    @CsvSource({
+        "Q4_K, 456afba38ae0959749102a4a67b82f15cfa411b693a16e925d0e0e66a4736c0d",
+        "Q6_K, c3645e49f2521e6ca9d5f84e59bd0b1ffabff57d80c6b891ae5531165b8fce6a",
+        "Q8_0, 8bbb89fa83a06fd7c6b44f300b39a548cb66662cc1b89cedd0ce0a8e0ff5d499",
+        "Q4_0, c57767a9e116bea8cf5c1e53ec68b3d9ff5852440b4025041bfd52a032cba2b8",
+        "Q5_0, e298f50f93b072e0b2ba17f28bb527b7421af6b82d13a666c9088c742253cfee",
+    })
+    void dequantizedSyntheticBlocks(GgmlType type, String sha256) {
+        float[] x = syntheticInput();
+        byte[] q = Quantizers.quantize(type, x);
+        float[] y = Dequantizers.dequantize(type, MemorySegment.ofArray(q), 0, x.length);
+        ByteBuffer bytes = ByteBuffer.allocate(4 * y.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : y) bytes.putFloat(v);
+        assertThat(HexFormat.of().formatHex(sha256().digest(bytes.array()))).isEqualTo(sha256);
     }
 
     /** 64 super-blocks of 256: mostly N(0, s) with varying s, and edge cases in fixed places. */

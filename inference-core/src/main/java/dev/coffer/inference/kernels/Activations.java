@@ -1,5 +1,6 @@
 package dev.coffer.inference.kernels;
 
+import dev.coffer.inference.quant.HalfFloats;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -38,12 +39,12 @@ final class Activations {
                 case F32 -> MemorySegment.copy(x, xo, values, xo, (long) cols * 4);
                 case F16 -> {
                     for (int i = 0; i < cols; i++) {
-                        values.set(F, xo + 4L * i, Numerics.roundToF16(x.get(F, xo + 4L * i)));
+                        values.set(F, xo + 4L * i, HalfFloats.f16ToFloat(HalfFloats.floatToF16(x.get(F, xo + 4L * i))));
                     }
                 }
                 case BF16 -> {
                     for (int i = 0; i < cols; i++) {
-                        values.set(F, xo + 4L * i, Numerics.roundToBf16(x.get(F, xo + 4L * i)));
+                        values.set(F, xo + 4L * i, HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(x.get(F, xo + 4L * i))));
                     }
                 }
                 case Q8_0 -> quantizeQ8_0(x, xo, b);
@@ -61,7 +62,7 @@ final class Activations {
             for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x.get(F, xo + 4L * (blk * 32 + j))));
             float d = amax / 127f;
             float id = amax != 0 ? 127f / amax : 0f;
-            scales.set(F, so + 4L * blk, Numerics.roundToF16(d));
+            scales.set(F, so + 4L * blk, HalfFloats.f16ToFloat(HalfFloats.floatToF16(d)));
             for (int j = 0; j < 32; j++) {
                 float v = x.get(F, xo + 4L * (blk * 32 + j)) * id;
                 quants.set(S, 2 * (qo + blk * 32 + j), (short) Math.rint(v));

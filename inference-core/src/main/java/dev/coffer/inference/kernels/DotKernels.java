@@ -1,5 +1,6 @@
 package dev.coffer.inference.kernels;
 
+import dev.coffer.inference.quant.HalfFloats;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -70,7 +71,7 @@ final class DotKernels {
         for (; i + 16 <= n; i += 16) {
             for (int j = 0; j < 16; j++) {
                 short h = w.get(H, wOff + 2L * (i + j));
-                t[j] = bf16 ? Numerics.bf16ToF32(h) : Float.float16ToFloat(h);
+                t[j] = bf16 ? HalfFloats.bf16ToFloat(h) : Float.float16ToFloat(h);
             }
             lo = FloatVector.fromArray(F256, t, 0).fma(FloatVector.fromMemorySegment(F256, x, xOff + 4L * i, LE), lo);
             hi = FloatVector.fromArray(F256, t, 8).fma(
@@ -79,7 +80,7 @@ final class DotKernels {
         float sum = reduce16(lo, hi);
         for (; i < n; i++) {
             short h = w.get(H, wOff + 2L * i);
-            float wv = bf16 ? Numerics.bf16ToF32(h) : Float.float16ToFloat(h);
+            float wv = bf16 ? HalfFloats.bf16ToFloat(h) : Float.float16ToFloat(h);
             sum = Math.fma(wv, x.get(F, xOff + 4L * i), sum);
         }
         return sum;

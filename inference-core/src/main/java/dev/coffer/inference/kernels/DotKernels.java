@@ -117,8 +117,8 @@ final class DotKernels {
                     .convertShape(VectorOperators.B2S, S256, 0);
             ShortVector x0 = ShortVector.fromMemorySegment(S256, q, qb, LE);
             ShortVector x1 = ShortVector.fromMemorySegment(S256, q, qb + 32, LE);
-            // |w*x| <= 127*127 fits a short; sums of two may not, so widen before adding.
-            IntVector isum = pairSums(w0.mul(x0)).add(pairSums(w1.mul(x1)));
+            // |w| <= 128 and |x| <= 127, so a lane of w0*x0 + w1*x1 is at most 32512: the short sum is exact.
+            IntVector isum = pairSums(w0.mul(x0).add(w1.mul(x1)));
             float scale = half(w, wb) * s.get(F, sOff + 4L * b);
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F256, scale), acc);
         }
@@ -131,11 +131,11 @@ final class DotKernels {
         for (int b = 0; b < n / 32; b++) {
             long wb = wOff + 18L * b;
             long qb = qOff + 64L * b;
-            ByteVector packed = ByteVector.fromMemorySegment(B128, w, wb + 2, LE);
-            ShortVector lo = (ShortVector) packed.and((byte) 0x0F).sub((byte) 8)
+            // Widen first, then split nibbles with 16-bit shifts (x86 has no byte shift).
+            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, w, wb + 2, LE)
                     .convertShape(VectorOperators.B2S, S256, 0);
-            ShortVector hi = (ShortVector) packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)
-                    .convertShape(VectorOperators.B2S, S256, 0);
+            ShortVector lo = packed.and((short) 0x0F).sub((short) 8);
+            ShortVector hi = packed.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).sub((short) 8);
             ShortVector x0 = ShortVector.fromMemorySegment(S256, q, qb, LE);
             ShortVector x1 = ShortVector.fromMemorySegment(S256, q, qb + 32, LE);
             // |w| <= 8, |x| <= 127: a lane of lo*x0 + hi*x1 is at most 2032, so the short sum is exact.
@@ -170,31 +170,39 @@ final class DotKernels {
     /** Q4_K (f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of nibbles). */
     static float dotQ4_K(MemorySegment w, long wOff, MemorySegment q, long qOff, MemorySegment s, long sOff,
                          MemorySegment sums, long sumsOff, int n) {
-        float sum = 0;
+        FloatVector acc = FloatVector.zero(F256);
+        float minTerm = 0;
         int[] sc = new int[8];
         int[] mn = new int[8];
         for (int b = 0; b < n / 256; b++) {
             long wb = wOff + 144L * b;
             long qb = qOff + 512L * b;
-            float d = half(w, wb) * s.get(F, sOff + 4L * b);
-            float dmin = half(w, wb + 2) * s.get(F, sOff + 4L * b);
+            float xd = s.get(F, sOff + 4L * b);
             unpackScalesMinsK4(w, wb + 4, sc, mn);
             int summs = 0;
             for (int j = 0; j < 16; j++) summs += sums.get(I, sumsOff + 4L * (b * 16 + j)) * mn[j / 2];
-            int sumi = 0;
-            for (int j = 0; j < 4; j++) { // 64 elements: 32 low nibbles then 32 high nibbles of 32 bytes
-                int lo = 0;
-                int hi = 0;
-                for (int l = 0; l < 32; l++) {
-                    int packed = w.get(ValueLayout.JAVA_BYTE, wb + 16 + 32L * j + l) & 0xff;
-                    lo += (packed & 0x0F) * q.get(H, qb + 2L * (64 * j + l));
-                    hi += (packed >>> 4) * q.get(H, qb + 2L * (64 * j + 32 + l));
-                }
-                sumi += sc[2 * j] * lo + sc[2 * j + 1] * hi;
+            minTerm = Math.fma(half(w, wb + 2) * xd, (float) summs, minTerm);
+            IntVector isum = IntVector.zero(I256);
+            for (int j = 0; j < 4; j++) { // 32 bytes: low nibbles = sub-block 2j, high nibbles = sub-block 2j+1
+                long wq = wb + 16 + 32L * j;
+                long xq = qb + 128L * j;
+                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wq, LE)
+                        .convertShape(VectorOperators.B2S, S256, 0);
+                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wq + 16, LE)
+                        .convertShape(VectorOperators.B2S, S256, 0);
+                // nibble (<= 15) x activation (<= 127), two per lane: at most 3810, exact in a short
+                ShortVector lo = p0.and((short) 0x0F).mul(ShortVector.fromMemorySegment(S256, q, xq, LE))
+                        .add(p1.and((short) 0x0F).mul(ShortVector.fromMemorySegment(S256, q, xq + 32, LE)));
+                ShortVector hi = p0.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F)
+                        .mul(ShortVector.fromMemorySegment(S256, q, xq + 64, LE))
+                        .add(p1.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F)
+                                .mul(ShortVector.fromMemorySegment(S256, q, xq + 96, LE)));
+                isum = pairSums(lo).mul(sc[2 * j]).add(pairSums(hi).mul(sc[2 * j + 1])).add(isum);
             }
-            sum += d * sumi - dmin * summs;
+            float d = half(w, wb) * xd;
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F256, d), acc);
         }
-        return sum;
+        return reduce8(acc) - minTerm;
     }
 
     /** ggml's get_scale_min_k4 for all 8 sub-blocks. */
@@ -214,36 +222,45 @@ final class DotKernels {
 
     /** Q6_K (128 bytes low 4 bits, 64 bytes high 2 bits, 16 int8 scales, f16 d). */
     static float dotQ6_K(MemorySegment w, long wOff, MemorySegment q, long qOff, MemorySegment s, long sOff, int n) {
-        float sum = 0;
+        FloatVector acc = FloatVector.zero(F256);
         for (int b = 0; b < n / 256; b++) {
             long wb = wOff + 210L * b;
             long qb = qOff + 512L * b;
-            float d = half(w, wb + 208) * s.get(F, sOff + 4L * b);
-            int sumi = 0;
+            IntVector isum = IntVector.zero(I256);
             for (int half = 0; half < 2; half++) {
                 long ql = wb + 64L * half;
                 long qh = wb + 128 + 32L * half;
                 long sc = wb + 192 + 8L * half;
                 long xq = qb + 256L * half;
-                int[] part = new int[8];
-                for (int l = 0; l < 32; l++) {
-                    int is = l / 16;
-                    int lq0 = w.get(ValueLayout.JAVA_BYTE, ql + l) & 0xff;
-                    int lq1 = w.get(ValueLayout.JAVA_BYTE, ql + 32 + l) & 0xff;
-                    int hq = w.get(ValueLayout.JAVA_BYTE, qh + l) & 0xff;
-                    int v1 = ((lq0 & 0xF) | ((hq & 3) << 4)) - 32;
-                    int v2 = ((lq1 & 0xF) | (((hq >>> 2) & 3) << 4)) - 32;
-                    int v3 = ((lq0 >>> 4) | (((hq >>> 4) & 3) << 4)) - 32;
-                    int v4 = ((lq1 >>> 4) | (((hq >>> 6) & 3) << 4)) - 32;
-                    part[is] += v1 * q.get(H, xq + 2L * l);
-                    part[is + 2] += v2 * q.get(H, xq + 2L * (32 + l));
-                    part[is + 4] += v3 * q.get(H, xq + 2L * (64 + l));
-                    part[is + 6] += v4 * q.get(H, xq + 2L * (96 + l));
+                for (int c = 0; c < 2; c++) { // positions l = 16c .. 16c+15 share the scales sc[c + 2k]
+                    ShortVector l0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, ql + 16L * c, LE)
+                            .convertShape(VectorOperators.B2S, S256, 0);
+                    ShortVector l1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, ql + 32 + 16L * c, LE)
+                            .convertShape(VectorOperators.B2S, S256, 0);
+                    ShortVector h = (ShortVector) ByteVector.fromMemorySegment(B128, w, qh + 16L * c, LE)
+                            .convertShape(VectorOperators.B2S, S256, 0);
+                    ShortVector v1 = l0.and((short) 0x0F).or(h.and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                    ShortVector v2 = l1.and((short) 0x0F)
+                            .or(h.lanewise(VectorOperators.ASHR, 2).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                    ShortVector v3 = l0.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F)
+                            .or(h.lanewise(VectorOperators.ASHR, 4).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                    ShortVector v4 = l1.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F)
+                            .or(h.lanewise(VectorOperators.ASHR, 6).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                    long xc = xq + 32L * c;
+                    // (v - 32) in -32..31 times |x| <= 127: at most 4064 per product, exact in a short
+                    IntVector p1 = pairSums(v1.sub((short) 32).mul(ShortVector.fromMemorySegment(S256, q, xc, LE)));
+                    IntVector p2 = pairSums(v2.sub((short) 32).mul(ShortVector.fromMemorySegment(S256, q, xc + 64, LE)));
+                    IntVector p3 = pairSums(v3.sub((short) 32).mul(ShortVector.fromMemorySegment(S256, q, xc + 128, LE)));
+                    IntVector p4 = pairSums(v4.sub((short) 32).mul(ShortVector.fromMemorySegment(S256, q, xc + 192, LE)));
+                    isum = isum.add(p1.mul(w.get(ValueLayout.JAVA_BYTE, sc + c)))
+                            .add(p2.mul(w.get(ValueLayout.JAVA_BYTE, sc + c + 2)))
+                            .add(p3.mul(w.get(ValueLayout.JAVA_BYTE, sc + c + 4)))
+                            .add(p4.mul(w.get(ValueLayout.JAVA_BYTE, sc + c + 6)));
                 }
-                for (int k = 0; k < 8; k++) sumi += w.get(ValueLayout.JAVA_BYTE, sc + k) * part[k];
             }
-            sum += d * sumi;
+            float d = half(w, wb + 208) * s.get(F, sOff + 4L * b);
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F256, d), acc);
         }
-        return sum;
+        return reduce8(acc);
     }
 }

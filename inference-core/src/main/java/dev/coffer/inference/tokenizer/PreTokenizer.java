@@ -1,7 +1,7 @@
 package dev.coffer.inference.tokenizer;
 
+import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -120,7 +120,7 @@ final class PreTokenizer {
 
         void add(int len) {
             if (len <= 0) return;
-            if (size == lengths.length) lengths = java.util.Arrays.copyOf(lengths, size * 2);
+            if (size == lengths.length) lengths = Arrays.copyOf(lengths, size * 2);
             lengths[size++] = len;
         }
     }
@@ -474,6 +474,6 @@ final class PreTokenizer {
 
     @Override
     public String toString() {
-        return "PreTokenizer[" + name.toLowerCase(Locale.ROOT) + "]";
+        return "PreTokenizer[" + name + "]";
     }
 }

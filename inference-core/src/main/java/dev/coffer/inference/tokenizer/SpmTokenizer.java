@@ -11,7 +11,7 @@ import java.util.PriorityQueue;
  * spelled as byte tokens {@code <0xXX>}.
  */
 final class SpmTokenizer extends VocabularyTokenizer {
-    private static final String UNK_BYTE_HEX = "0123456789ABCDEF";
+    private static final String HEX = "0123456789ABCDEF";
 
     SpmTokenizer(Vocabulary vocab) {
         super(vocab);
@@ -85,7 +85,7 @@ final class SpmTokenizer extends VocabularyTokenizer {
      * (a vocabulary without byte fallback), we fall back to the unknown token.
      */
     private int byteToken(int b) {
-        int id = vocab.id("<0x" + UNK_BYTE_HEX.charAt(b >> 4) + UNK_BYTE_HEX.charAt(b & 15) + ">");
+        int id = vocab.id("<0x" + HEX.charAt(b >> 4) + HEX.charAt(b & 15) + ">");
         if (id == Vocabulary.NONE && b < 0x80) id = vocab.id(String.valueOf((char) b));
         if (id == Vocabulary.NONE) id = vocab.unk;
         if (id == Vocabulary.NONE) {

@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.coffer.inference.gguf.GgufFile;
 import dev.coffer.inference.gguf.GgufFormatException;
+import dev.coffer.inference.gguf.GgufWriter;
 import dev.coffer.inference.testing.SharedAssets;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +23,17 @@ class TokenizerTest {
         try (GgufFile f = GgufFile.open(SharedAssets.require("models/" + name))) {
             return Tokenizer.fromGguf(f);
         }
+    }
+
+    /** A metadata-only GGUF image in memory, for vocabularies made up by a test. */
+    private static GgufFile image(GgufWriter w) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            w.writeTo(out, (tensor, o) -> { });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return GgufFile.parse("test.gguf", MemorySegment.ofArray(out.toByteArray()));
     }
 
     private static Tokenizer vocab(String name) {
@@ -131,10 +147,10 @@ class TokenizerTest {
     }
 
     private static Tokenizer tinyBpe(String pre, String[] tokens, String... merges) {
-        return Tokenizer.fromGguf(new TinyGguf().string("tokenizer.ggml.model", "gpt2")
-                .string("tokenizer.ggml.pre", pre).strings("tokenizer.ggml.tokens", tokens)
-                .strings("tokenizer.ggml.merges", merges).uint32("tokenizer.ggml.bos_token_id", tokens.length - 1)
-                .uint32("tokenizer.ggml.eos_token_id", tokens.length - 1).parse());
+        return Tokenizer.fromGguf(image(new GgufWriter().putString("tokenizer.ggml.model", "gpt2")
+                .putString("tokenizer.ggml.pre", pre).putStrings("tokenizer.ggml.tokens", tokens)
+                .putStrings("tokenizer.ggml.merges", merges).putUInt32("tokenizer.ggml.bos_token_id", tokens.length - 1)
+                .putUInt32("tokenizer.ggml.eos_token_id", tokens.length - 1)));
     }
 
     @Test
@@ -178,10 +194,10 @@ class TokenizerTest {
         scores[list.indexOf("ab")] = -3;
         scores[bc] = -2;
         scores[list.indexOf("▁ab")] = -5;
-        Tokenizer t = Tokenizer.fromGguf(new TinyGguf().string("tokenizer.ggml.model", "llama")
-                .strings("tokenizer.ggml.tokens", list.toArray(String[]::new)).floats("tokenizer.ggml.scores", scores)
-                .int32s("tokenizer.ggml.token_type", types).parse());
-        // "▁abc": ▁a (-1) first, then bc (-2) beats ▁ab (-5, and no longer adjacent pieces "▁a"+"b" once bc formed).
+        Tokenizer t = Tokenizer.fromGguf(image(new GgufWriter().putString("tokenizer.ggml.model", "llama")
+                .putStrings("tokenizer.ggml.tokens", list.toArray(String[]::new)).putFloats("tokenizer.ggml.scores", scores)
+                .putInt32s("tokenizer.ggml.token_type", types)));
+        // "▁abc": ▁a (-1) merges first, then bc (-2); the queued ab and ▁ab are outdated by then and skipped.
         assertThat(t.encode("abc", true, false)).containsExactly(1, list.indexOf("▁a"), bc);
         // "é" is not in the vocabulary: its two UTF-8 bytes become byte tokens <0xC3> <0xA9>.
         assertThat(t.encode("é", false, false)).containsExactly(list.indexOf("▁"), 3 + 0xC3, 3 + 0xA9);
@@ -190,15 +206,16 @@ class TokenizerTest {
 
     @Test
     void rejectsWhatItCannotTokenize() {
-        GgufFile bert = new TinyGguf().string("tokenizer.ggml.model", "bert").strings("tokenizer.ggml.tokens", "a").parse();
+        GgufFile bert = image(new GgufWriter().putString("tokenizer.ggml.model", "bert")
+                .putStrings("tokenizer.ggml.tokens", "a"));
         assertThatThrownBy(() -> Tokenizer.fromGguf(bert)).isInstanceOf(UnsupportedTokenizerException.class)
                 .hasMessageContaining("'bert'");
-        GgufFile noMerges = new TinyGguf().string("tokenizer.ggml.model", "gpt2").strings("tokenizer.ggml.tokens", "a")
-                .parse();
+        GgufFile noMerges = image(new GgufWriter().putString("tokenizer.ggml.model", "gpt2")
+                .putStrings("tokenizer.ggml.tokens", "a"));
         assertThatThrownBy(() -> Tokenizer.fromGguf(noMerges)).isInstanceOf(GgufFormatException.class)
                 .hasMessageContaining("merges");
-        GgufFile duplicate = new TinyGguf().string("tokenizer.ggml.model", "llama")
-                .strings("tokenizer.ggml.tokens", "a", "b", "a").parse();
+        GgufFile duplicate = image(new GgufWriter().putString("tokenizer.ggml.model", "llama")
+                .putStrings("tokenizer.ggml.tokens", "a", "b", "a"));
         assertThatThrownBy(() -> Tokenizer.fromGguf(duplicate)).isInstanceOf(GgufFormatException.class)
                 .hasMessageContaining("duplicate token");
     }

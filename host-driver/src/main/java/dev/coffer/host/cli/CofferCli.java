@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
             "",
             "Start with './coffer run' (a tiny built-in demo model) or './coffer run --model X.gguf'."
         },
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {QuantizeCommand.class, SynthCommand.class, ModelCommand.class, CommandLine.HelpCommand.class})
 public final class CofferCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -2,17 +2,23 @@ package dev.coffer.host.cli;
 
 import java.nio.file.Path;
 
-/** Where the installation lives (the launcher passes -Dcoffer.home) and where it keeps generated files. */
+/**
+ * The repository directory holding the {@code ./coffer} launcher (system property {@code coffer.home}, set by the
+ * launcher; the working directory otherwise). Generated models go to {@code <home>/models/} (gitignored) and shared
+ * test assets live beside it in {@code <home>/../shared/}.
+ */
 final class CofferHome {
     private CofferHome() {}
 
-    static Path root() {
+    static Path path() {
         String home = System.getProperty("coffer.home");
-        return (home != null ? Path.of(home) : Path.of("")).toAbsolutePath().normalize();
+        return (home == null || home.isBlank() ? Path.of("") : Path.of(home)).toAbsolutePath().normalize();
     }
 
+    static Path models() { return path().resolve("models"); }
+
+    static Path shared(String relative) { return path().resolve("..").resolve("shared").resolve(relative).normalize(); }
+
     /** The embedded default model, made by {@code coffer synth --shape demo} on first use. */
-    static Path demoModel() {
-        return root().resolve("models").resolve("demo.gguf");
-    }
+    static Path demoModel() { return models().resolve("demo.gguf"); }
 }

@@ -27,6 +27,7 @@ final class DotKernels {
     static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort H = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfInt I = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong L = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
@@ -167,99 +168,124 @@ final class DotKernels {
 
     // ---------------------------------------------------------------- 256-element super-blocks against Q8_K
 
-    /** Q4_K (f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of nibbles). */
+    /**
+     * Q4_K (f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of nibbles). One loop over 32-byte chunks
+     * (two sub-blocks of 32: low nibbles, then high nibbles). The 6-bit scales and mins of a chunk's two
+     * sub-blocks are unpacked from one long and one int read with plain integer operations, which run beside the
+     * vector work; the mins meet the per-16 activation sums in a scalar term.
+     */
     static float dotQ4_K(MemorySegment w, long wOff, MemorySegment q, long qOff, MemorySegment s, long sOff,
                          MemorySegment sums, long sumsOff, int n) {
         FloatVector acc = FloatVector.zero(F256);
         float minTerm = 0;
-        int[] sc = new int[8];
-        int[] mn = new int[8];
-        for (int b = 0; b < n / 256; b++) {
+        for (int c = 0; c < n / 64; c++) {
+            int b = c >> 2;
             long wb = wOff + 144L * b;
-            long qb = qOff + 512L * b;
             float xd = s.get(F, sOff + 4L * b);
-            unpackScalesMinsK4(w, wb + 4, sc, mn);
-            int summs = 0;
-            for (int j = 0; j < 16; j++) summs += sums.get(I, sumsOff + 4L * (b * 16 + j)) * mn[j / 2];
-            minTerm = Math.fma(half(w, wb + 2) * xd, (float) summs, minTerm);
-            IntVector isum = IntVector.zero(I256);
-            for (int j = 0; j < 4; j++) { // 32 bytes: low nibbles = sub-block 2j, high nibbles = sub-block 2j+1
-                long wq = wb + 16 + 32L * j;
-                long xq = qb + 128L * j;
-                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wq, LE)
-                        .convertShape(VectorOperators.B2S, S256, 0);
-                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wq + 16, LE)
-                        .convertShape(VectorOperators.B2S, S256, 0);
-                // nibble (<= 15) x activation (<= 127), two per lane: at most 3810, exact in a short
-                ShortVector lo = p0.and((short) 0x0F).mul(ShortVector.fromMemorySegment(S256, q, xq, LE))
-                        .add(p1.and((short) 0x0F).mul(ShortVector.fromMemorySegment(S256, q, xq + 32, LE)));
-                ShortVector hi = p0.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F)
-                        .mul(ShortVector.fromMemorySegment(S256, q, xq + 64, LE))
-                        .add(p1.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F)
-                                .mul(ShortVector.fromMemorySegment(S256, q, xq + 96, LE)));
-                isum = pairSums(lo).mul(sc[2 * j]).add(pairSums(hi).mul(sc[2 * j + 1])).add(isum);
+            long lo8 = w.get(L, wb + 4);                 // scale bytes 0..7
+            long hi4 = w.get(I, wb + 12) & 0xffffffffL;  // scale bytes 8..11
+            int j = 2 * (c & 3);
+            int sc0, mn0, sc1, mn1;
+            if (j < 4) {
+                sc0 = (int) (lo8 >>> (8 * j)) & 63;
+                mn0 = (int) (lo8 >>> (8 * j + 32)) & 63;
+                sc1 = (int) (lo8 >>> (8 * j + 8)) & 63;
+                mn1 = (int) (lo8 >>> (8 * j + 40)) & 63;
+            } else {
+                int a0 = (int) (hi4 >>> (8 * (j - 4))) & 0xff;
+                int a1 = (int) (hi4 >>> (8 * (j - 3))) & 0xff;
+                sc0 = (a0 & 0xF) | (((int) (lo8 >>> (8 * (j - 4))) & 0xc0) >>> 2);
+                mn0 = (a0 >>> 4) | (((int) (lo8 >>> (8 * j)) & 0xc0) >>> 2);
+                sc1 = (a1 & 0xF) | (((int) (lo8 >>> (8 * (j - 3))) & 0xc0) >>> 2);
+                mn1 = (a1 >>> 4) | (((int) (lo8 >>> (8 * (j + 1))) & 0xc0) >>> 2);
             }
+            long s0 = sums.get(L, sumsOff + 16L * c);     // the two per-16 sums of sub-block j
+            long s1 = sums.get(L, sumsOff + 16L * c + 8); // and of sub-block j+1
+            int mins = mn0 * ((int) s0 + (int) (s0 >>> 32)) + mn1 * ((int) s1 + (int) (s1 >>> 32));
+            minTerm = Math.fma(half(w, wb + 2) * xd, (float) mins, minTerm);
             float d = half(w, wb) * xd;
-            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F256, d), acc);
+
+            long wq = wb + 16 + 32L * (c & 3);
+            long xq = qOff + 128L * c;
+            ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wq, LE)
+                    .convertShape(VectorOperators.B2S, S256, 0);
+            ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wq + 16, LE)
+                    .convertShape(VectorOperators.B2S, S256, 0);
+            // nibble (<= 15) x activation (<= 127), two per lane: at most 3810, exact in a short
+            IntVector lo = pairSums(p0.and((short) 0x0F).mul(ShortVector.fromMemorySegment(S256, q, xq, LE))
+                    .add(p1.and((short) 0x0F).mul(ShortVector.fromMemorySegment(S256, q, xq + 32, LE))));
+            IntVector hi = pairSums(p0.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F)
+                    .mul(ShortVector.fromMemorySegment(S256, q, xq + 64, LE))
+                    .add(p1.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F)
+                            .mul(ShortVector.fromMemorySegment(S256, q, xq + 96, LE))));
+            acc = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F256, d * sc0), acc);
+            acc = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F256, d * sc1), acc);
         }
         return reduce8(acc) - minTerm;
     }
 
-    /** ggml's get_scale_min_k4 for all 8 sub-blocks. */
+    /** ggml's get_scale_min_k4 for all 8 sub-blocks (no allocation: it runs once per super-block). */
     static void unpackScalesMinsK4(MemorySegment w, long off, int[] sc, int[] mn) {
-        int[] q = new int[12];
-        for (int i = 0; i < 12; i++) q[i] = w.get(ValueLayout.JAVA_BYTE, off + i) & 0xff;
         for (int j = 0; j < 8; j++) {
             if (j < 4) {
-                sc[j] = q[j] & 63;
-                mn[j] = q[j + 4] & 63;
+                sc[j] = w.get(ValueLayout.JAVA_BYTE, off + j) & 63;
+                mn[j] = w.get(ValueLayout.JAVA_BYTE, off + j + 4) & 63;
             } else {
-                sc[j] = (q[j + 4] & 0xF) | ((q[j - 4] >>> 6) << 4);
-                mn[j] = (q[j + 4] >>> 4) | ((q[j] >>> 6) << 4);
+                int qj4 = w.get(ValueLayout.JAVA_BYTE, off + j + 4) & 0xff;
+                sc[j] = (qj4 & 0xF) | (((w.get(ValueLayout.JAVA_BYTE, off + j - 4) & 0xff) >>> 6) << 4);
+                mn[j] = (qj4 >>> 4) | (((w.get(ValueLayout.JAVA_BYTE, off + j) & 0xff) >>> 6) << 4);
             }
         }
     }
 
-    /** Q6_K (128 bytes low 4 bits, 64 bytes high 2 bits, 16 int8 scales, f16 d). */
-    static float dotQ6_K(MemorySegment w, long wOff, MemorySegment q, long qOff, MemorySegment s, long sOff, int n) {
-        FloatVector acc = FloatVector.zero(F256);
+    /**
+     * Q6_K (128 bytes low 4 bits, 64 bytes high 2 bits, 16 int8 scales, f16 d). As for Q4_K, a scalar pass
+     * makes one float scale per 16 elements, so the vector loop is uniform.
+     */
+    static float dotQ6_K(MemorySegment w, long wOff, MemorySegment q, long qOff, MemorySegment s, long sOff, int n,
+                         float[] scales) {
         for (int b = 0; b < n / 256; b++) {
             long wb = wOff + 210L * b;
-            long qb = qOff + 512L * b;
-            IntVector isum = IntVector.zero(I256);
-            for (int half = 0; half < 2; half++) {
-                long ql = wb + 64L * half;
-                long qh = wb + 128 + 32L * half;
-                long sc = wb + 192 + 8L * half;
-                long xq = qb + 256L * half;
-                for (int c = 0; c < 2; c++) { // positions l = 16c .. 16c+15 share the scales sc[c + 2k]
-                    ShortVector l0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, ql + 16L * c, LE)
-                            .convertShape(VectorOperators.B2S, S256, 0);
-                    ShortVector l1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, ql + 32 + 16L * c, LE)
-                            .convertShape(VectorOperators.B2S, S256, 0);
-                    ShortVector h = (ShortVector) ByteVector.fromMemorySegment(B128, w, qh + 16L * c, LE)
-                            .convertShape(VectorOperators.B2S, S256, 0);
-                    ShortVector v1 = l0.and((short) 0x0F).or(h.and((short) 3).lanewise(VectorOperators.LSHL, 4));
-                    ShortVector v2 = l1.and((short) 0x0F)
-                            .or(h.lanewise(VectorOperators.ASHR, 2).and((short) 3).lanewise(VectorOperators.LSHL, 4));
-                    ShortVector v3 = l0.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F)
-                            .or(h.lanewise(VectorOperators.ASHR, 4).and((short) 3).lanewise(VectorOperators.LSHL, 4));
-                    ShortVector v4 = l1.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F)
-                            .or(h.lanewise(VectorOperators.ASHR, 6).and((short) 3).lanewise(VectorOperators.LSHL, 4));
-                    long xc = xq + 32L * c;
-                    // (v - 32) in -32..31 times |x| <= 127: at most 4064 per product, exact in a short
-                    IntVector p1 = pairSums(v1.sub((short) 32).mul(ShortVector.fromMemorySegment(S256, q, xc, LE)));
-                    IntVector p2 = pairSums(v2.sub((short) 32).mul(ShortVector.fromMemorySegment(S256, q, xc + 64, LE)));
-                    IntVector p3 = pairSums(v3.sub((short) 32).mul(ShortVector.fromMemorySegment(S256, q, xc + 128, LE)));
-                    IntVector p4 = pairSums(v4.sub((short) 32).mul(ShortVector.fromMemorySegment(S256, q, xc + 192, LE)));
-                    isum = isum.add(p1.mul(w.get(ValueLayout.JAVA_BYTE, sc + c)))
-                            .add(p2.mul(w.get(ValueLayout.JAVA_BYTE, sc + c + 2)))
-                            .add(p3.mul(w.get(ValueLayout.JAVA_BYTE, sc + c + 4)))
-                            .add(p4.mul(w.get(ValueLayout.JAVA_BYTE, sc + c + 6)));
-                }
-            }
             float d = half(w, wb + 208) * s.get(F, sOff + 4L * b);
-            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F256, d), acc);
+            long s0 = w.get(L, wb + 192);
+            long s1 = w.get(L, wb + 200);
+            for (int k = 0; k < 8; k++) {
+                scales[16 * b + k] = d * (byte) (s0 >>> (8 * k));
+                scales[16 * b + 8 + k] = d * (byte) (s1 >>> (8 * k));
+            }
+        }
+        FloatVector acc = FloatVector.zero(F256);
+        for (int k = 0; k < n / 64; k++) { // quarter k: half k/2 of super-block k/4, positions 16*(k%2) .. +15
+            int b = k >> 2;
+            int hf = (k >> 1) & 1;
+            int c = k & 1;
+            long wb = wOff + 210L * b;
+            long ql = wb + 64L * hf + 16L * c;
+            long qh = wb + 128 + 32L * hf + 16L * c;
+            long xc = qOff + 512L * b + 256L * hf + 32L * c;
+            int sc = 16 * b + 8 * hf + c;
+            ShortVector l0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, ql, LE)
+                    .convertShape(VectorOperators.B2S, S256, 0);
+            ShortVector l1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, ql + 32, LE)
+                    .convertShape(VectorOperators.B2S, S256, 0);
+            ShortVector h = (ShortVector) ByteVector.fromMemorySegment(B128, w, qh, LE)
+                    .convertShape(VectorOperators.B2S, S256, 0);
+            ShortVector v1 = l0.and((short) 0x0F).or(h.and((short) 3).lanewise(VectorOperators.LSHL, 4));
+            ShortVector v2 = l1.and((short) 0x0F)
+                    .or(h.lanewise(VectorOperators.ASHR, 2).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+            ShortVector v3 = l0.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F)
+                    .or(h.lanewise(VectorOperators.ASHR, 4).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+            ShortVector v4 = l1.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F)
+                    .or(h.lanewise(VectorOperators.ASHR, 6).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+            // (v - 32) in -32..31 times |x| <= 127: at most 4064 per product, exact in a short
+            IntVector p1 = pairSums(v1.sub((short) 32).mul(ShortVector.fromMemorySegment(S256, q, xc, LE)));
+            IntVector p2 = pairSums(v2.sub((short) 32).mul(ShortVector.fromMemorySegment(S256, q, xc + 64, LE)));
+            IntVector p3 = pairSums(v3.sub((short) 32).mul(ShortVector.fromMemorySegment(S256, q, xc + 128, LE)));
+            IntVector p4 = pairSums(v4.sub((short) 32).mul(ShortVector.fromMemorySegment(S256, q, xc + 192, LE)));
+            acc = ((FloatVector) p1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F256, scales[sc]), acc);
+            acc = ((FloatVector) p2.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F256, scales[sc + 2]), acc);
+            acc = ((FloatVector) p3.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F256, scales[sc + 4]), acc);
+            acc = ((FloatVector) p4.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F256, scales[sc + 6]), acc);
         }
         return reduce8(acc);
     }

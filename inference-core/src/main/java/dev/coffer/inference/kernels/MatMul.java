@@ -17,6 +17,7 @@ public final class MatMul {
     private final int maxBatch;
     private final int maxCols;
     private final Activations act;
+    private final float[][] blockScales; // per worker: one float scale per 16 weights of a row (K-quant scales)
 
     public MatMul(Parallel pool, BufferAllocator allocator, int maxBatch, int maxCols) {
         this.pool = pool;
@@ -28,6 +29,7 @@ public final class MatMul {
                 allocator.allocate(2 * n, "activations-q8"),
                 allocator.allocate((n / 32 + 1) * 4, "activations-scales"),
                 allocator.allocate((n / 16 + 1) * 4, "activations-sums"));
+        this.blockScales = new float[pool.threads()][maxCols / 16 + 1];
     }
 
     public Parallel pool() { return pool; }
@@ -61,17 +63,18 @@ public final class MatMul {
         act.load(format, x, batch, cols);
         MemorySegment wd = w.data();
         long rowBytes = w.rowBytes();
-        pool.forRange(rows, (start, end) -> {
+        pool.forParts(rows, (part, start, end) -> {
+            float[] scales = blockScales[part];
             for (int r = start; r < end; r++) {
                 long wo = r * rowBytes;
                 for (int b = 0; b < batch; b++) {
-                    out.set(DotKernels.F, 4L * ((long) b * rows + r), dot(format, w, wd, wo, b, cols));
+                    out.set(DotKernels.F, 4L * ((long) b * rows + r), dot(format, w, wd, wo, b, cols, scales));
                 }
             }
         });
     }
 
-    private float dot(ActivationFormat format, Tensor w, MemorySegment wd, long wo, int b, int cols) {
+    private float dot(ActivationFormat format, Tensor w, MemorySegment wd, long wo, int b, int cols, float[] scales) {
         long xo = (long) b * cols;
         return switch (w.type()) {
             case F32 -> DotKernels.dotF32(wd, wo, act.values, 4 * xo, cols);
@@ -82,7 +85,7 @@ public final class MatMul {
             case Q5_0 -> DotKernels.dotQ5_0(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 32), cols);
             case Q4_K -> DotKernels.dotQ4_K(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 256), act.sums,
                     4 * (xo / 16), cols);
-            case Q6_K -> DotKernels.dotQ6_K(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 256), cols);
+            case Q6_K -> DotKernels.dotQ6_K(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 256), cols, scales);
             default -> throw new UnsupportedTensorTypeException("unreachable: " + format);
         };
     }

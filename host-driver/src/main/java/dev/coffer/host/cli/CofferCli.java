@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
             "",
             "Start with './coffer run' (a tiny built-in demo model) or './coffer run --model X.gguf'."
         },
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, ModelCommand.class, QuantizeCommand.class, SynthCommand.class,
+            CommandLine.HelpCommand.class})
 public final class CofferCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

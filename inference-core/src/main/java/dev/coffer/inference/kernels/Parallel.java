@@ -22,7 +22,13 @@ public final class Parallel implements AutoCloseable {
     private volatile Job job;
     private volatile boolean closed;
 
-    private record Job(int n, int parts, RangeBody body, CountDownLatch done, AtomicReference<Throwable> failure,
+    /** Body of a parallel loop that also learns which part (0 .. threads-1) it runs, to pick scratch memory. */
+    @FunctionalInterface
+    public interface PartBody {
+        void run(int part, int start, int end);
+    }
+
+    private record Job(int n, int parts, PartBody body, CountDownLatch done, AtomicReference<Throwable> failure,
                        long generation) {}
 
     private long generation;
@@ -48,10 +54,15 @@ public final class Parallel implements AutoCloseable {
      * takes the first range. Not reentrant: call it from one thread at a time.
      */
     public void forRange(int n, RangeBody body) {
+        forParts(n, (part, start, end) -> body.run(start, end));
+    }
+
+    /** Like {@link #forRange} but tells each range its part index, which is below {@link #threads()}. */
+    public void forParts(int n, PartBody body) {
         if (n <= 0) return;
         int parts = Math.min(threads, n);
         if (parts == 1) {
-            body.run(0, n);
+            body.run(0, 0, n);
             return;
         }
         CountDownLatch done = new CountDownLatch(parts - 1);
@@ -75,7 +86,7 @@ public final class Parallel implements AutoCloseable {
     private static void runPart(Job j, int part) {
         int start = (int) ((long) j.n * part / j.parts);
         int end = (int) ((long) j.n * (part + 1) / j.parts);
-        if (start < end) j.body.run(start, end);
+        if (start < end) j.body.run(part, start, end);
     }
 
     private void workerLoop(int part) {

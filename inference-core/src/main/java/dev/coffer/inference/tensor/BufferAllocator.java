@@ -16,7 +16,8 @@ public interface BufferAllocator {
      */
     MemorySegment allocate(long byteSize, String purpose);
 
-    /** Ordinary native memory from the given arena (freed when the arena closes). */
+    /** Ordinary native memory from the given arena (freed when it closes); it must be a shared or global arena,
+     *  because worker threads read the buffers. */
     static BufferAllocator of(Arena arena) {
         return (size, purpose) -> arena.allocate(size, 64);
     }

@@ -1,0 +1,24 @@
+package dev.coffer.host.cli;
+
+import java.nio.file.Path;
+
+/**
+ * The repository directory holding the {@code ./coffer} launcher (system property {@code coffer.home}, set by the
+ * launcher; the working directory otherwise). Generated models go to {@code <home>/models/} (gitignored) and shared
+ * test assets live beside it in {@code <home>/../shared/}.
+ */
+final class CofferHome {
+    private CofferHome() {}
+
+    static Path path() {
+        String home = System.getProperty("coffer.home");
+        return (home == null || home.isBlank() ? Path.of("") : Path.of(home)).toAbsolutePath().normalize();
+    }
+
+    static Path models() { return path().resolve("models"); }
+
+    static Path shared(String relative) { return path().resolve("..").resolve("shared").resolve(relative).normalize(); }
+
+    /** The embedded default model, made by {@code coffer synth --shape demo} on first use. */
+    static Path demoModel() { return models().resolve("demo.gguf"); }
+}

@@ -1,0 +1,112 @@
+package dev.coffer.host.cli;
+
+import dev.coffer.inference.Generator;
+import dev.coffer.inference.gguf.GgufFile;
+import dev.coffer.inference.kernels.Parallel;
+import dev.coffer.inference.model.LlamaModel;
+import dev.coffer.inference.model.Session;
+import dev.coffer.inference.sampling.Sampler;
+import dev.coffer.inference.sampling.SamplerConfig;
+import dev.coffer.inference.tensor.BufferAllocator;
+import dev.coffer.inference.tensor.GgufTensorSource;
+import dev.coffer.inference.tokenizer.Tokenizer;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code coffer run}: generate text from a prompt with a local GGUF model (plaintext, no TEE). */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {
+            "Generate a continuation of a prompt and stream it to stdout; timings go to stderr.",
+            "Without --model it runs the built-in demo model (random weights, made on first use): its text is",
+            "meaningless and only shows the engine working. Pass a real GGUF file with --model PATH.",
+            "With the same options and seed, two runs print byte-identical output."
+        })
+final class RunCommand implements Callable<Integer> {
+    @Option(names = {"-m", "--model"}, paramLabel = "X.gguf",
+            description = "GGUF model file (default: the built-in demo model, created on first use)")
+    Path model;
+
+    @Option(names = {"-p", "--prompt"}, defaultValue = "Once upon a time", description = "prompt text (default: ${DEFAULT-VALUE})")
+    String prompt;
+
+    @Option(names = {"-n", "--tokens"}, defaultValue = "64", description = "tokens to generate at most (default: ${DEFAULT-VALUE})")
+    int tokens;
+
+    @Option(names = "--temp", defaultValue = "0.8", description = "temperature; 0 = greedy (default: ${DEFAULT-VALUE})")
+    float temperature;
+
+    @Option(names = "--top-k", defaultValue = "40", description = "keep the k most likely tokens; 0 = off (default: ${DEFAULT-VALUE})")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "0.95", description = "nucleus sampling; 1 = off (default: ${DEFAULT-VALUE})")
+    float topP;
+
+    @Option(names = "--min-p", defaultValue = "0.05", description = "drop tokens below this share of the best; 0 = off (default: ${DEFAULT-VALUE})")
+    float minP;
+
+    @Option(names = "--repeat-penalty", defaultValue = "1.0", description = "penalise recent tokens; 1 = off (default: ${DEFAULT-VALUE})")
+    float repeatPenalty;
+
+    @Option(names = {"-s", "--seed"}, defaultValue = "1", description = "random seed, for reproducible runs (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = {"-t", "--threads"}, description = "worker threads (default: the number of processors)")
+    Integer threads;
+
+    @Option(names = {"-c", "--ctx"}, defaultValue = "2048", description = "context length, capped at the model's (default: ${DEFAULT-VALUE})")
+    int contextLength;
+
+    @Option(names = "--ignore-eos", description = "keep generating past end-of-sequence (for benchmarks)")
+    boolean ignoreEos;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
+        if (tokens < 0) throw new CommandLine.ParameterException(spec.commandLine(), "-n must be >= 0");
+        Path file = model;
+        if (file == null) {
+            file = CofferHome.demoModel();
+            if (!Files.exists(file)) {
+                err.println("coffer: creating the built-in demo model at " + file + " ...");
+                int rc = CofferCli.commandLine().execute("synth", "--shape", "demo", "-o", file.toString());
+                if (rc != 0) return rc;
+            }
+            err.println("note: the built-in demo model has random weights, so its text is meaningless; it shows the"
+                    + " engine working. Run a real model with: ./coffer run --model PATH.gguf");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "model file not found: " + file);
+        }
+        SamplerConfig sampling = new SamplerConfig(temperature, topK, topP, minP, repeatPenalty, 64, seed);
+        int nThreads = threads != null ? threads : Parallel.defaultThreads();
+        try (GgufFile gguf = GgufFile.open(file); Arena arena = Arena.ofShared(); Parallel pool = new Parallel(nThreads)) {
+            LlamaModel llama = LlamaModel.load(gguf, new GgufTensorSource(gguf));
+            Tokenizer tokenizer = Tokenizer.fromGguf(gguf);
+            int ctx = Math.min(contextLength, llama.config().contextLength());
+            Session session = llama.newSession(BufferAllocator.of(arena), pool, ctx);
+            Generator generator = new Generator(tokenizer, session, new Sampler(sampling));
+            PrintStream out = System.out;
+            Generator.Stats stats = generator.generate(prompt, tokens, ignoreEos, (id, bytes) -> {
+                out.write(bytes, 0, bytes.length);
+                out.flush();
+                return true;
+            });
+            out.println();
+            out.flush();
+            err.printf(Locale.ROOT, "%nprefill: %d tokens, %.1f tok/s | decode: %d tokens, %.1f tok/s | %d threads%s%n",
+                    stats.promptTokens(), stats.prefillTokensPerSecond(), stats.generatedTokens(),
+                    stats.decodeTokensPerSecond(), nThreads, stats.stoppedAtEos() ? " | stopped at end of sequence" : "");
+        }
+        return 0;
+    }
+}

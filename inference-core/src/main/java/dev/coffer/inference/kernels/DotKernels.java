@@ -1,0 +1,266 @@
+package dev.coffer.inference.kernels;
+
+import dev.coffer.inference.quant.HalfFloats;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Dot products of one weight row with one prepared activation row, per weight type.
+ *
+ * <p><b>Canonical order.</b> Results must not depend on the thread count or the machine's vector width, so that
+ * logits are bit-identical everywhere (platform fingerprints rely on it). Integer block sums are exact, so
+ * quantized rows accumulate {@code isum * scale} per block in block order with scalar float arithmetic. Float
+ * rows use 16 canonical accumulator lanes (element {@code i} goes to lane {@code i % 16}) built from 256-bit
+ * vectors, which every x86-64 machine with AVX2 or AVX-512 executes identically, then a fixed reduction tree.
+ * Hand-written because no Java library offers ggml-compatible quantized dot products.
+ */
+final class DotKernels {
+    private DotKernels() {}
+
+    static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort H = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt I = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256;
+    private static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
+
+    private static float half(MemorySegment s, long off) {
+        return Float.float16ToFloat(s.get(H, off));
+    }
+
+    /** Sum of 16 canonical lanes in a fixed pairwise order. */
+    private static float reduce16(FloatVector lo, FloatVector hi) {
+        FloatVector s = lo.add(hi); // lane i + lane i+8
+        float[] t = new float[8];
+        s.intoArray(t, 0);
+        return ((t[0] + t[4]) + (t[2] + t[6])) + ((t[1] + t[5]) + (t[3] + t[7]));
+    }
+
+    // ---------------------------------------------------------------- float weights
+
+    static float dotF32(MemorySegment w, long wOff, MemorySegment x, long xOff, int n) {
+        FloatVector lo = FloatVector.zero(F256);
+        FloatVector hi = FloatVector.zero(F256);
+        int i = 0;
+        for (; i + 16 <= n; i += 16) {
+            lo = FloatVector.fromMemorySegment(F256, w, wOff + 4L * i, LE)
+                    .fma(FloatVector.fromMemorySegment(F256, x, xOff + 4L * i, LE), lo);
+            hi = FloatVector.fromMemorySegment(F256, w, wOff + 4L * i + 32, LE)
+                    .fma(FloatVector.fromMemorySegment(F256, x, xOff + 4L * i + 32, LE), hi);
+        }
+        float sum = reduce16(lo, hi);
+        for (; i < n; i++) sum = Math.fma(w.get(F, wOff + 4L * i), x.get(F, xOff + 4L * i), sum);
+        return sum;
+    }
+
+    /** F16 or BF16 weights against activations already rounded to that type. */
+    static float dotHalf(MemorySegment w, long wOff, MemorySegment x, long xOff, int n, boolean bf16) {
+        FloatVector lo = FloatVector.zero(F256);
+        FloatVector hi = FloatVector.zero(F256);
+        float[] t = new float[16];
+        int i = 0;
+        for (; i + 16 <= n; i += 16) {
+            for (int j = 0; j < 16; j++) {
+                short h = w.get(H, wOff + 2L * (i + j));
+                t[j] = bf16 ? HalfFloats.bf16ToFloat(h) : Float.float16ToFloat(h);
+            }
+            lo = FloatVector.fromArray(F256, t, 0).fma(FloatVector.fromMemorySegment(F256, x, xOff + 4L * i, LE), lo);
+            hi = FloatVector.fromArray(F256, t, 8).fma(
+                    FloatVector.fromMemorySegment(F256, x, xOff + 4L * i + 32, LE), hi);
+        }
+        float sum = reduce16(lo, hi);
+        for (; i < n; i++) {
+            short h = w.get(H, wOff + 2L * i);
+            float wv = bf16 ? HalfFloats.bf16ToFloat(h) : Float.float16ToFloat(h);
+            sum = Math.fma(wv, x.get(F, xOff + 4L * i), sum);
+        }
+        return sum;
+    }
+
+    // ---------------------------------------------------------------- 32-element blocks against Q8_0
+    // Activations arrive as int16 (Q8_0 values widened once per matmul, not once per row). Per block, the exact
+    // integer products are summed pairwise into 8 int lanes, converted to float and accumulated lane-wise with
+    // the block's scale; the 8 lanes are reduced in a fixed order at the end. Every step is a 256-bit Vector API
+    // operation with exact per-lane IEEE semantics, so the result is the same on any x86-64 machine.
+
+    /** Sums adjacent pairs of 16 short lanes into 8 int lanes (exact). */
+    private static IntVector pairSums(ShortVector v) {
+        IntVector i = v.reinterpretAsInts();
+        return i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(i.lanewise(VectorOperators.ASHR, 16));
+    }
+
+    private static float reduce8(FloatVector acc) {
+        float[] t = new float[8];
+        acc.intoArray(t, 0);
+        return ((t[0] + t[4]) + (t[2] + t[6])) + ((t[1] + t[5]) + (t[3] + t[7]));
+    }
+
+    /** Q8_0 weights (f16 d, 32 x int8). */
+    static float dotQ8_0(MemorySegment w, long wOff, MemorySegment q, long qOff, MemorySegment s, long sOff, int n) {
+        FloatVector acc = FloatVector.zero(F256);
+        for (int b = 0; b < n / 32; b++) {
+            long wb = wOff + 34L * b;
+            long qb = qOff + 64L * b;
+            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wb + 2, LE)
+                    .convertShape(VectorOperators.B2S, S256, 0);
+            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wb + 18, LE)
+                    .convertShape(VectorOperators.B2S, S256, 0);
+            ShortVector x0 = ShortVector.fromMemorySegment(S256, q, qb, LE);
+            ShortVector x1 = ShortVector.fromMemorySegment(S256, q, qb + 32, LE);
+            // |w| <= 128 and |x| <= 127, so a lane of w0*x0 + w1*x1 is at most 32512: the short sum is exact.
+            IntVector isum = pairSums(w0.mul(x0).add(w1.mul(x1)));
+            float scale = half(w, wb) * s.get(F, sOff + 4L * b);
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F256, scale), acc);
+        }
+        return reduce8(acc);
+    }
+
+    /** Q4_0 weights (f16 d, 16 bytes: low nibbles = elements 0..15, high = 16..31, offset 8). */
+    static float dotQ4_0(MemorySegment w, long wOff, MemorySegment q, long qOff, MemorySegment s, long sOff, int n) {
+        FloatVector acc = FloatVector.zero(F256);
+        for (int b = 0; b < n / 32; b++) {
+            long wb = wOff + 18L * b;
+            long qb = qOff + 64L * b;
+            // Widen first, then split nibbles with 16-bit shifts (x86 has no byte shift).
+            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, w, wb + 2, LE)
+                    .convertShape(VectorOperators.B2S, S256, 0);
+            ShortVector lo = packed.and((short) 0x0F).sub((short) 8);
+            ShortVector hi = packed.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).sub((short) 8);
+            ShortVector x0 = ShortVector.fromMemorySegment(S256, q, qb, LE);
+            ShortVector x1 = ShortVector.fromMemorySegment(S256, q, qb + 32, LE);
+            // |w| <= 8, |x| <= 127: a lane of lo*x0 + hi*x1 is at most 2032, so the short sum is exact.
+            IntVector isum = pairSums(lo.mul(x0).add(hi.mul(x1)));
+            float scale = half(w, wb) * s.get(F, sOff + 4L * b);
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F256, scale), acc);
+        }
+        return reduce8(acc);
+    }
+
+    /** Q5_0 weights (f16 d, 32 high bits, 16 bytes of low nibbles, offset 16). */
+    static float dotQ5_0(MemorySegment w, long wOff, MemorySegment q, long qOff, MemorySegment s, long sOff, int n) {
+        float sum = 0;
+        for (int b = 0; b < n / 32; b++) {
+            long wb = wOff + 22L * b;
+            long qb = qOff + 64L * b;
+            int qh = w.get(I, wb + 2);
+            int isum = 0;
+            for (int j = 0; j < 16; j++) {
+                int packed = w.get(ValueLayout.JAVA_BYTE, wb + 6 + j) & 0xff;
+                int v0 = ((packed & 0x0F) | (((qh >>> j) << 4) & 0x10)) - 16;
+                int v1 = ((packed >>> 4) | ((qh >>> (j + 12)) & 0x10)) - 16;
+                isum += v0 * q.get(H, qb + 2L * j) + v1 * q.get(H, qb + 2L * (16 + j));
+            }
+            sum += isum * (half(w, wb) * s.get(F, sOff + 4L * b));
+        }
+        return sum;
+    }
+
+    // ---------------------------------------------------------------- 256-element super-blocks against Q8_K
+
+    /** Q4_K (f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of nibbles). */
+    static float dotQ4_K(MemorySegment w, long wOff, MemorySegment q, long qOff, MemorySegment s, long sOff,
+                         MemorySegment sums, long sumsOff, int n) {
+        FloatVector acc = FloatVector.zero(F256);
+        float minTerm = 0;
+        int[] sc = new int[8];
+        int[] mn = new int[8];
+        for (int b = 0; b < n / 256; b++) {
+            long wb = wOff + 144L * b;
+            long qb = qOff + 512L * b;
+            float xd = s.get(F, sOff + 4L * b);
+            unpackScalesMinsK4(w, wb + 4, sc, mn);
+            int summs = 0;
+            for (int j = 0; j < 16; j++) summs += sums.get(I, sumsOff + 4L * (b * 16 + j)) * mn[j / 2];
+            minTerm = Math.fma(half(w, wb + 2) * xd, (float) summs, minTerm);
+            IntVector isum = IntVector.zero(I256);
+            for (int j = 0; j < 4; j++) { // 32 bytes: low nibbles = sub-block 2j, high nibbles = sub-block 2j+1
+                long wq = wb + 16 + 32L * j;
+                long xq = qb + 128L * j;
+                ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wq, LE)
+                        .convertShape(VectorOperators.B2S, S256, 0);
+                ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wq + 16, LE)
+                        .convertShape(VectorOperators.B2S, S256, 0);
+                // nibble (<= 15) x activation (<= 127), two per lane: at most 3810, exact in a short
+                ShortVector lo = p0.and((short) 0x0F).mul(ShortVector.fromMemorySegment(S256, q, xq, LE))
+                        .add(p1.and((short) 0x0F).mul(ShortVector.fromMemorySegment(S256, q, xq + 32, LE)));
+                ShortVector hi = p0.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F)
+                        .mul(ShortVector.fromMemorySegment(S256, q, xq + 64, LE))
+                        .add(p1.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F)
+                                .mul(ShortVector.fromMemorySegment(S256, q, xq + 96, LE)));
+                isum = pairSums(lo).mul(sc[2 * j]).add(pairSums(hi).mul(sc[2 * j + 1])).add(isum);
+            }
+            float d = half(w, wb) * xd;
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F256, d), acc);
+        }
+        return reduce8(acc) - minTerm;
+    }
+
+    /** ggml's get_scale_min_k4 for all 8 sub-blocks. */
+    static void unpackScalesMinsK4(MemorySegment w, long off, int[] sc, int[] mn) {
+        int[] q = new int[12];
+        for (int i = 0; i < 12; i++) q[i] = w.get(ValueLayout.JAVA_BYTE, off + i) & 0xff;
+        for (int j = 0; j < 8; j++) {
+            if (j < 4) {
+                sc[j] = q[j] & 63;
+                mn[j] = q[j + 4] & 63;
+            } else {
+                sc[j] = (q[j + 4] & 0xF) | ((q[j - 4] >>> 6) << 4);
+                mn[j] = (q[j + 4] >>> 4) | ((q[j] >>> 6) << 4);
+            }
+        }
+    }
+
+    /** Q6_K (128 bytes low 4 bits, 64 bytes high 2 bits, 16 int8 scales, f16 d). */
+    static float dotQ6_K(MemorySegment w, long wOff, MemorySegment q, long qOff, MemorySegment s, long sOff, int n) {
+        FloatVector acc = FloatVector.zero(F256);
+        for (int b = 0; b < n / 256; b++) {
+            long wb = wOff + 210L * b;
+            long qb = qOff + 512L * b;
+            IntVector isum = IntVector.zero(I256);
+            for (int half = 0; half < 2; half++) {
+                long ql = wb + 64L * half;
+                long qh = wb + 128 + 32L * half;
+                long sc = wb + 192 + 8L * half;
+                long xq = qb + 256L * half;
+                for (int c = 0; c < 2; c++) { // positions l = 16c .. 16c+15 share the scales sc[c + 2k]
+                    ShortVector l0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, ql + 16L * c, LE)
+                            .convertShape(VectorOperators.B2S, S256, 0);
+                    ShortVector l1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, ql + 32 + 16L * c, LE)
+                            .convertShape(VectorOperators.B2S, S256, 0);
+                    ShortVector h = (ShortVector) ByteVector.fromMemorySegment(B128, w, qh + 16L * c, LE)
+                            .convertShape(VectorOperators.B2S, S256, 0);
+                    ShortVector v1 = l0.and((short) 0x0F).or(h.and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                    ShortVector v2 = l1.and((short) 0x0F)
+                            .or(h.lanewise(VectorOperators.ASHR, 2).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                    ShortVector v3 = l0.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F)
+                            .or(h.lanewise(VectorOperators.ASHR, 4).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                    ShortVector v4 = l1.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F)
+                            .or(h.lanewise(VectorOperators.ASHR, 6).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                    long xc = xq + 32L * c;
+                    // (v - 32) in -32..31 times |x| <= 127: at most 4064 per product, exact in a short
+                    IntVector p1 = pairSums(v1.sub((short) 32).mul(ShortVector.fromMemorySegment(S256, q, xc, LE)));
+                    IntVector p2 = pairSums(v2.sub((short) 32).mul(ShortVector.fromMemorySegment(S256, q, xc + 64, LE)));
+                    IntVector p3 = pairSums(v3.sub((short) 32).mul(ShortVector.fromMemorySegment(S256, q, xc + 128, LE)));
+                    IntVector p4 = pairSums(v4.sub((short) 32).mul(ShortVector.fromMemorySegment(S256, q, xc + 192, LE)));
+                    isum = isum.add(p1.mul(w.get(ValueLayout.JAVA_BYTE, sc + c)))
+                            .add(p2.mul(w.get(ValueLayout.JAVA_BYTE, sc + c + 2)))
+                            .add(p3.mul(w.get(ValueLayout.JAVA_BYTE, sc + c + 4)))
+                            .add(p4.mul(w.get(ValueLayout.JAVA_BYTE, sc + c + 6)));
+                }
+            }
+            float d = half(w, wb + 208) * s.get(F, sOff + 4L * b);
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F256, d), acc);
+        }
+        return reduce8(acc);
+    }
+}

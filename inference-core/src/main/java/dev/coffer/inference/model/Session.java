@@ -1,0 +1,278 @@
+package dev.coffer.inference.model;
+
+import dev.coffer.inference.kernels.MatMul;
+import dev.coffer.inference.kernels.Parallel;
+import dev.coffer.inference.kernels.RowReader;
+import dev.coffer.inference.tensor.BufferAllocator;
+import dev.coffer.inference.tensor.Tensor;
+import dev.coffer.inference.tensor.TensorSource;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * One sequence being generated: the KV cache, the activation buffers and the forward pass.
+ *
+ * <p>The arithmetic follows llama.cpp's CPU graph (no flash attention) so greedy outputs agree token for token:
+ * RMSNorm sums squares in double; the KV cache is F16; the query is rounded to F16 before it meets the keys and
+ * the attention weights before they meet the values (ggml converts the second operand of an F16 matmul);
+ * softmax sums in double. Prompts are processed in micro-batches as matrix-matrix work. Weights are fetched from
+ * the {@link TensorSource} layer by layer on every step, so a source that restores weights while compute runs
+ * only makes compute wait for the tensor it needs next.
+ *
+ * <p>Not thread-safe: one caller drives a session.
+ */
+public final class Session {
+    /** Tokens per prefill micro-batch (llama.cpp's n_ubatch plays the same role). */
+    public static final int MICRO_BATCH = 32;
+
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort H = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final LlamaModel model;
+    private final LlamaConfig c;
+    private final TensorSource w;
+    private final Parallel pool;
+    private final MatMul matmul;
+    private final int contextLength;
+    private final MemorySegment[] keyCache;   // per layer [ctx][kvDim] f16
+    private final MemorySegment[] valueCache; // per layer [ctx][kvDim] f16
+    private final MemorySegment x, xb, xb2, q, k, v, hb, hb2, logits;
+    private final MemorySegment[] scores;     // per worker [ctx] floats
+    private final float[] ropeCos, ropeSin;   // per position [ctx][ropeDims/2]
+    private int position;
+
+    Session(LlamaModel model, BufferAllocator alloc, Parallel pool, int contextLength) {
+        this.model = model;
+        this.c = model.config();
+        this.w = model.weights();
+        this.pool = pool;
+        if (contextLength < 1 || contextLength > c.contextLength()) {
+            throw new IllegalArgumentException("context length " + contextLength + " must be 1.." + c.contextLength()
+                    + " (the model's training context)");
+        }
+        this.contextLength = contextLength;
+        int mb = MICRO_BATCH;
+        this.matmul = new MatMul(pool, alloc, mb, Math.max(c.dim(), c.ffnDim()));
+        keyCache = new MemorySegment[c.layers()];
+        valueCache = new MemorySegment[c.layers()];
+        long cacheBytes = 2L * contextLength * c.kvDim();
+        for (int l = 0; l < c.layers(); l++) {
+            keyCache[l] = alloc.allocate(cacheBytes, "kv-cache");
+            valueCache[l] = alloc.allocate(cacheBytes, "kv-cache");
+        }
+        x = alloc.allocate(4L * mb * c.dim(), "activations");
+        xb = alloc.allocate(4L * mb * c.dim(), "activations");
+        xb2 = alloc.allocate(4L * mb * c.dim(), "activations");
+        q = alloc.allocate(4L * mb * c.dim(), "activations");
+        k = alloc.allocate(4L * mb * c.kvDim(), "activations");
+        v = alloc.allocate(4L * mb * c.kvDim(), "activations");
+        hb = alloc.allocate(4L * mb * c.ffnDim(), "activations");
+        hb2 = alloc.allocate(4L * mb * c.ffnDim(), "activations");
+        logits = alloc.allocate(4L * c.vocabSize(), "logits");
+        scores = new MemorySegment[pool.threads()];
+        for (int i = 0; i < scores.length; i++) scores[i] = alloc.allocate(4L * contextLength, "attention-scores");
+        int half = c.ropeDims() / 2;
+        ropeCos = new float[contextLength * half];
+        ropeSin = new float[contextLength * half];
+        float thetaScale = (float) Math.pow(c.ropeBase(), -2.0 / c.ropeDims());
+        for (int p = 0; p < contextLength; p++) {
+            float theta = p;
+            for (int i = 0; i < half; i++) {
+                ropeCos[p * half + i] = (float) Math.cos(theta);
+                ropeSin[p * half + i] = (float) Math.sin(theta);
+                theta *= thetaScale;
+            }
+        }
+    }
+
+    public LlamaModel model() { return model; }
+
+    /** Tokens in the cache so far. */
+    public int position() { return position; }
+
+    public int contextLength() { return contextLength; }
+
+    /** Forgets the sequence (the cache is overwritten from position 0). */
+    public void reset() { position = 0; }
+
+    /** Processes {@code tokens} and returns the logits after the last one (a fresh array). */
+    public float[] prefill(int[] tokens) {
+        if (tokens.length == 0) throw new IllegalArgumentException("prefill needs at least one token");
+        if (position + tokens.length > contextLength) {
+            throw new ContextFullException(position, tokens.length, contextLength);
+        }
+        for (int t : tokens) {
+            if (t < 0 || t >= c.vocabSize()) {
+                throw new IllegalArgumentException("token id " + t + " outside the vocabulary 0.." + (c.vocabSize() - 1));
+            }
+        }
+        for (int start = 0; start < tokens.length; start += MICRO_BATCH) {
+            int n = Math.min(MICRO_BATCH, tokens.length - start);
+            forward(tokens, start, n, start + n == tokens.length);
+        }
+        float[] out = new float[c.vocabSize()];
+        MemorySegment.copy(logits, F, 0, out, 0, out.length);
+        return out;
+    }
+
+    /** Processes one token and returns the logits for the next. */
+    public float[] decode(int token) {
+        return prefill(new int[] {token});
+    }
+
+    private void forward(int[] tokens, int start, int n, boolean wantLogits) {
+        int dim = c.dim();
+        Tensor embd = w.tensor("token_embd.weight");
+        for (int t = 0; t < n; t++) RowReader.read(embd, tokens[start + t], x, 4L * t * dim);
+        for (int l = 0; l < c.layers(); l++) {
+            String p = "blk." + l + ".";
+            rmsNorm(x, xb, n, w.tensor(p + "attn_norm.weight"));
+            matmul.multiply(w.tensor(p + "attn_q.weight"), xb, n, q);
+            matmul.multiply(w.tensor(p + "attn_k.weight"), xb, n, k);
+            matmul.multiply(w.tensor(p + "attn_v.weight"), xb, n, v);
+            rope(q, n, c.heads());
+            rope(k, n, c.kvHeads());
+            storeKv(l, n);
+            attention(l, n);
+            matmul.multiply(w.tensor(p + "attn_output.weight"), xb, n, xb2);
+            addInPlace(x, xb2, n * dim);
+            rmsNorm(x, xb, n, w.tensor(p + "ffn_norm.weight"));
+            matmul.multiply(w.tensor(p + "ffn_gate.weight"), xb, n, hb);
+            matmul.multiply(w.tensor(p + "ffn_up.weight"), xb, n, hb2);
+            swiglu(n * c.ffnDim());
+            matmul.multiply(w.tensor(p + "ffn_down.weight"), hb, n, xb2);
+            addInPlace(x, xb2, n * dim);
+        }
+        position += n;
+        if (wantLogits) {
+            MemorySegment last = x.asSlice(4L * (n - 1) * dim, 4L * dim);
+            rmsNorm(last, xb, 1, w.tensor("output_norm.weight"));
+            matmul.multiply(w.tensor(model.outputTensorName()), xb, 1, logits);
+        }
+    }
+
+    /** ggml_rms_norm (sum of squares in double, scale in float) followed by the weight multiply. */
+    private void rmsNorm(MemorySegment in, MemorySegment out, int n, Tensor weight) {
+        int dim = c.dim();
+        MemorySegment wd = weight.data();
+        if (weight.type() != dev.coffer.inference.gguf.GgmlType.F32) {
+            throw new UnsupportedModelException("norm weight " + weight.name() + " must be F32, is " + weight.type());
+        }
+        for (int t = 0; t < n; t++) {
+            long o = 4L * t * dim;
+            double sum = 0;
+            for (int i = 0; i < dim; i++) {
+                float v = in.get(F, o + 4L * i);
+                sum += (double) (v * v);
+            }
+            float mean = (float) (sum / dim);
+            float scale = 1.0f / (float) Math.sqrt(mean + c.rmsEps());
+            for (int i = 0; i < dim; i++) {
+                out.set(F, o + 4L * i, (in.get(F, o + 4L * i) * scale) * wd.get(F, 4L * i));
+            }
+        }
+    }
+
+    private void rope(MemorySegment buf, int n, int heads) {
+        int hd = c.headDim();
+        int half = c.ropeDims() / 2;
+        int width = heads * hd;
+        for (int t = 0; t < n; t++) {
+            int pos = position + t;
+            for (int h = 0; h < heads; h++) {
+                long base = 4L * (t * width + h * hd);
+                for (int i = 0; i < half; i++) {
+                    float cos = ropeCos[pos * half + i];
+                    float sin = ropeSin[pos * half + i];
+                    long o0;
+                    long o1;
+                    if (c.ropeType() == RopeType.NORMAL) {
+                        o0 = base + 8L * i;
+                        o1 = o0 + 4;
+                    } else {
+                        o0 = base + 4L * i;
+                        o1 = base + 4L * (i + c.ropeDims() / 2);
+                    }
+                    float x0 = buf.get(F, o0);
+                    float x1 = buf.get(F, o1);
+                    buf.set(F, o0, x0 * cos - x1 * sin);
+                    buf.set(F, o1, x0 * sin + x1 * cos);
+                }
+            }
+        }
+    }
+
+    private void storeKv(int layer, int n) {
+        int kvDim = c.kvDim();
+        for (int t = 0; t < n; t++) {
+            long dst = 2L * (position + t) * kvDim;
+            for (int i = 0; i < kvDim; i++) {
+                keyCache[layer].set(H, dst + 2L * i, Float.floatToFloat16(k.get(F, 4L * (t * kvDim + i))));
+                valueCache[layer].set(H, dst + 2L * i, Float.floatToFloat16(v.get(F, 4L * (t * kvDim + i))));
+            }
+        }
+    }
+
+    /** Causal grouped-query attention for the n new tokens; writes the concatenated heads to xb. */
+    private void attention(int layer, int n) {
+        int hd = c.headDim();
+        int heads = c.heads();
+        int group = heads / c.kvHeads();
+        int kvDim = c.kvDim();
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        MemorySegment kc = keyCache[layer];
+        MemorySegment vc = valueCache[layer];
+        pool.forParts(n * heads, (part, start, end) -> {
+            MemorySegment att = scores[part];
+            float[] qh = new float[hd];
+            for (int job = start; job < end; job++) {
+                int t = job / heads;
+                int h = job % heads;
+                int kvh = h / group;
+                int len = position + t + 1;
+                long qo = 4L * (t * c.dim() + h * hd);
+                for (int i = 0; i < hd; i++) qh[i] = Float.float16ToFloat(Float.floatToFloat16(q.get(F, qo + 4L * i)));
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < len; j++) {
+                    long ko = 2L * (j * kvDim + kvh * hd);
+                    float s = 0;
+                    for (int i = 0; i < hd; i++) s += Float.float16ToFloat(kc.get(H, ko + 2L * i)) * qh[i];
+                    s *= scale;
+                    att.set(F, 4L * j, s);
+                    max = Math.max(max, s);
+                }
+                double sum = 0;
+                for (int j = 0; j < len; j++) {
+                    float e = (float) Math.exp(att.get(F, 4L * j) - max);
+                    att.set(F, 4L * j, e);
+                    sum += e;
+                }
+                float inv = (float) (1.0 / sum);
+                for (int j = 0; j < len; j++) {
+                    att.set(F, 4L * j, Float.float16ToFloat(Float.floatToFloat16(att.get(F, 4L * j) * inv)));
+                }
+                long out = 4L * (t * c.dim() + h * hd);
+                for (int i = 0; i < hd; i++) {
+                    float acc = 0;
+                    for (int j = 0; j < len; j++) {
+                        acc += att.get(F, 4L * j) * Float.float16ToFloat(vc.get(H, 2L * (j * kvDim + kvh * hd + i)));
+                    }
+                    xb.set(F, out + 4L * i, acc);
+                }
+            }
+        });
+    }
+
+    private static void addInPlace(MemorySegment dst, MemorySegment src, int count) {
+        for (int i = 0; i < count; i++) dst.set(F, 4L * i, dst.get(F, 4L * i) + src.get(F, 4L * i));
+    }
+
+    private void swiglu(int count) {
+        for (int i = 0; i < count; i++) {
+            float g = hb.get(F, 4L * i);
+            float silu = g / (1.0f + (float) Math.exp(-g));
+            hb.set(F, 4L * i, silu * hb2.get(F, 4L * i));
+        }
+    }
+}

@@ -9,6 +9,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -28,22 +29,19 @@ final class DotKernels {
     static final ValueLayout.OfShort H = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfInt I = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfLong L = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256;
-    private static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
+    static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
+    static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256;
+    static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
 
-    private static float half(MemorySegment s, long off) {
+    static float half(MemorySegment s, long off) {
         return Float.float16ToFloat(s.get(H, off));
     }
 
-    /** Sum of 16 canonical lanes in a fixed pairwise order. */
+    /** Sum of 16 canonical lanes (lo = lanes 0..7, hi = lanes 8..15) in a fixed pairwise order. */
     private static float reduce16(FloatVector lo, FloatVector hi) {
-        FloatVector s = lo.add(hi); // lane i + lane i+8
-        float[] t = new float[8];
-        s.intoArray(t, 0);
-        return ((t[0] + t[4]) + (t[2] + t[6])) + ((t[1] + t[5]) + (t[3] + t[7]));
+        return reduce8(lo.add(hi));
     }
 
     // ---------------------------------------------------------------- float weights
@@ -94,16 +92,21 @@ final class DotKernels {
     // operation with exact per-lane IEEE semantics, so the result is the same on any x86-64 machine.
 
     /** Sums adjacent pairs of 16 short lanes into 8 int lanes (exact). */
-    private static IntVector pairSums(ShortVector v) {
+    static IntVector pairSums(ShortVector v) {
         IntVector i = v.reinterpretAsInts();
         return i.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                 .add(i.lanewise(VectorOperators.ASHR, 16));
     }
 
-    private static float reduce8(FloatVector acc) {
-        float[] t = new float[8];
-        acc.intoArray(t, 0);
-        return ((t[0] + t[4]) + (t[2] + t[6])) + ((t[1] + t[5]) + (t[3] + t[7]));
+    private static final VectorShuffle<Float> SWAP4 = VectorShuffle.fromValues(F256, 4, 5, 6, 7, 0, 1, 2, 3);
+    private static final VectorShuffle<Float> SWAP2 = VectorShuffle.fromValues(F256, 2, 3, 0, 1, 6, 7, 4, 5);
+    private static final VectorShuffle<Float> SWAP1 = VectorShuffle.fromValues(F256, 1, 0, 3, 2, 5, 4, 7, 6);
+
+    /** {@code ((t0+t4)+(t2+t6)) + ((t1+t5)+(t3+t7))}: a fixed order, without leaving registers. */
+    static float reduce8(FloatVector acc) {
+        FloatVector v = acc.add(acc.rearrange(SWAP4));
+        v = v.add(v.rearrange(SWAP2));
+        return v.add(v.rearrange(SWAP1)).lane(0);
     }
 
     /** Q8_0 weights (f16 d, 32 x int8). */

@@ -6,5 +6,7 @@ package dev.coffer.inference.kernels;
  * multiply activations rounded to the same half type, F32 weights multiply F32.
  */
 enum ActivationFormat {
-    F32, F16, BF16, Q8_0, Q8_K
+    F32, F16, BF16, Q8_0, Q8_K,
+    /** Q8_0 values stored in llama.cpp's AVX2 lane order (see {@link DotKernels#dotQ8_0}). */
+    Q8_0_GROUPED
 }

@@ -47,13 +47,25 @@ final class Activations {
                         values.set(F, xo + 4L * i, HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(x.get(F, xo + 4L * i))));
                     }
                 }
-                case Q8_0 -> quantizeQ8_0(x, xo, b);
+                case Q8_0 -> quantizeQ8_0(x, xo, b, false);
+                case Q8_0_GROUPED -> quantizeQ8_0(x, xo, b, true);
                 case Q8_K -> quantizeQ8_K(x, xo, b);
             }
         }
     }
 
-    private void quantizeQ8_0(MemorySegment x, long xo, int b) {
+    /**
+     * Where element {@code e} of a 32-block is stored in the grouped order: the first 16 positions hold elements
+     * 0,1,4,5,8,9,..,28,29 and the last 16 hold 2,3,6,7,..,30,31, so that adding adjacent pairs of both halves gives
+     * int lane i = elements 4i..4i+3, the grouping of llama.cpp's AVX2 {@code mul_sum_i8_pairs_float}.
+     */
+    static int groupedPosition(int e) {
+        int g = e >> 2;
+        int r = e & 3;
+        return r < 2 ? 2 * g + r : 16 + 2 * g + (r - 2);
+    }
+
+    private void quantizeQ8_0(MemorySegment x, long xo, int b, boolean grouped) {
         int blocks = cols / 32;
         long qo = (long) b * cols;
         long so = (long) b * blocks * 4;
@@ -65,7 +77,7 @@ final class Activations {
             scales.set(F, so + 4L * blk, HalfFloats.f16ToFloat(HalfFloats.floatToF16(d)));
             for (int j = 0; j < 32; j++) {
                 float v = x.get(F, xo + 4L * (blk * 32 + j)) * id;
-                quants.set(S, 2 * (qo + blk * 32 + j), (short) Math.rint(v));
+                quants.set(S, 2 * (qo + blk * 32 + (grouped ? groupedPosition(j) : j)), (short) Math.rint(v));
             }
         }
     }

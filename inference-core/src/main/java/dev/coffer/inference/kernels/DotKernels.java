@@ -61,28 +61,34 @@ final class DotKernels {
         return sum;
     }
 
-    /** F16 or BF16 weights against activations already rounded to that type. */
+    /**
+     * F16 or BF16 weights against activations already rounded to that type, in the order of ggml's AVX2
+     * {@code ggml_vec_dot_f16}: four 8-lane accumulators over steps of 32, reduced as ((s0+s2)+(s1+s3)) and then
+     * ((a0+a4)+(a1+a5))+((a2+a6)+(a3+a7)); the leftover elements are added one by one in double.
+     */
     static float dotHalf(MemorySegment w, long wOff, MemorySegment x, long xOff, int n, boolean bf16) {
-        FloatVector lo = FloatVector.zero(F256);
-        FloatVector hi = FloatVector.zero(F256);
-        float[] t = new float[16];
+        FloatVector s0 = FloatVector.zero(F256), s1 = FloatVector.zero(F256);
+        FloatVector s2 = FloatVector.zero(F256), s3 = FloatVector.zero(F256);
+        float[] t = new float[32];
         int i = 0;
-        for (; i + 16 <= n; i += 16) {
-            for (int j = 0; j < 16; j++) {
+        for (; i + 32 <= n; i += 32) {
+            for (int j = 0; j < 32; j++) {
                 short h = w.get(H, wOff + 2L * (i + j));
                 t[j] = bf16 ? HalfFloats.bf16ToFloat(h) : Float.float16ToFloat(h);
             }
-            lo = FloatVector.fromArray(F256, t, 0).fma(FloatVector.fromMemorySegment(F256, x, xOff + 4L * i, LE), lo);
-            hi = FloatVector.fromArray(F256, t, 8).fma(
-                    FloatVector.fromMemorySegment(F256, x, xOff + 4L * i + 32, LE), hi);
+            s0 = FloatVector.fromArray(F256, t, 0).fma(FloatVector.fromMemorySegment(F256, x, xOff + 4L * i, LE), s0);
+            s1 = FloatVector.fromArray(F256, t, 8).fma(FloatVector.fromMemorySegment(F256, x, xOff + 4L * i + 32, LE), s1);
+            s2 = FloatVector.fromArray(F256, t, 16).fma(FloatVector.fromMemorySegment(F256, x, xOff + 4L * i + 64, LE), s2);
+            s3 = FloatVector.fromArray(F256, t, 24).fma(FloatVector.fromMemorySegment(F256, x, xOff + 4L * i + 96, LE), s3);
         }
-        float sum = reduce16(lo, hi);
+        FloatVector v = s0.add(s2).add(s1.add(s3));
+        double sum = ((v.lane(0) + v.lane(4)) + (v.lane(1) + v.lane(5))) + ((v.lane(2) + v.lane(6)) + (v.lane(3) + v.lane(7)));
         for (; i < n; i++) {
             short h = w.get(H, wOff + 2L * i);
             float wv = bf16 ? HalfFloats.bf16ToFloat(h) : Float.float16ToFloat(h);
-            sum = Math.fma(wv, x.get(F, xOff + 4L * i), sum);
+            sum += (double) (wv * x.get(F, xOff + 4L * i));
         }
-        return sum;
+        return (float) sum;
     }
 
     // ---------------------------------------------------------------- 32-element blocks against Q8_0
@@ -109,16 +115,29 @@ final class DotKernels {
         return v.add(v.rearrange(SWAP1)).lane(0);
     }
 
-    /** Q8_0 weights (f16 d, 32 x int8). */
+    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
+    private static final VectorShuffle<Byte> GROUPED = groupedShuffle();
+
+    private static VectorShuffle<Byte> groupedShuffle() {
+        int[] src = new int[32];
+        for (int e = 0; e < 32; e++) src[Activations.groupedPosition(e)] = e;
+        return VectorShuffle.fromArray(B256, src, 0);
+    }
+
+    /**
+     * Q8_0 weights (f16 d, 32 x int8) against activations in the grouped order. The weight bytes are shuffled into
+     * the same order, so int lane i sums elements 4i..4i+3 and the lanes, block scales and final reduction follow
+     * llama.cpp's AVX2 {@code ggml_vec_dot_q8_0_q8_0} and tinyBLAS exactly: the same float operations on the same
+     * values, hence the same bits.
+     */
     static float dotQ8_0(MemorySegment w, long wOff, MemorySegment q, long qOff, MemorySegment s, long sOff, int n) {
         FloatVector acc = FloatVector.zero(F256);
         for (int b = 0; b < n / 32; b++) {
             long wb = wOff + 34L * b;
             long qb = qOff + 64L * b;
-            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wb + 2, LE)
-                    .convertShape(VectorOperators.B2S, S256, 0);
-            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wb + 18, LE)
-                    .convertShape(VectorOperators.B2S, S256, 0);
+            ByteVector wq = ByteVector.fromMemorySegment(B256, w, wb + 2, LE).rearrange(GROUPED);
+            ShortVector w0 = (ShortVector) wq.convertShape(VectorOperators.B2S, S256, 0);
+            ShortVector w1 = (ShortVector) wq.convertShape(VectorOperators.B2S, S256, 1);
             ShortVector x0 = ShortVector.fromMemorySegment(S256, q, qb, LE);
             ShortVector x1 = ShortVector.fromMemorySegment(S256, q, qb + 32, LE);
             // |w| <= 128 and |x| <= 127, so a lane of w0*x0 + w1*x1 is at most 32512: the short sum is exact.

@@ -39,7 +39,8 @@ public final class MatMul {
             case F32 -> ActivationFormat.F32;
             case F16 -> ActivationFormat.F16;
             case BF16 -> ActivationFormat.BF16;
-            case Q8_0, Q4_0, Q5_0 -> ActivationFormat.Q8_0;
+            case Q8_0 -> ActivationFormat.Q8_0_GROUPED;
+            case Q4_0, Q5_0 -> ActivationFormat.Q8_0;
             case Q4_K, Q6_K -> ActivationFormat.Q8_K;
             default -> throw new UnsupportedTensorTypeException("tensor " + w.name() + " has type " + w.type()
                     + ", which Coffer's kernels do not support (supported: F32, F16, BF16, Q8_0, Q5_0, Q4_0, "

@@ -116,7 +116,7 @@ final class DotKernels {
     }
 
     private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
-    private static final VectorShuffle<Byte> GROUPED = groupedShuffle();
+    static final VectorShuffle<Byte> GROUPED = groupedShuffle();
 
     private static VectorShuffle<Byte> groupedShuffle() {
         int[] src = new int[32];

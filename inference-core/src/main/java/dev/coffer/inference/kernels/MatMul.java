@@ -1,5 +1,6 @@
 package dev.coffer.inference.kernels;
 
+import dev.coffer.inference.gguf.GgmlType;
 import dev.coffer.inference.tensor.BufferAllocator;
 import dev.coffer.inference.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -18,6 +19,7 @@ public final class MatMul {
     private final int maxCols;
     private final Activations act;
     private final float[][] blockScales; // per worker: one float scale per 16 weights of a row (K-quant scales)
+    private final UnpackedRow[] unpacked;  // per worker: the current weight row expanded for a batch of tokens
 
     public MatMul(Parallel pool, BufferAllocator allocator, int maxBatch, int maxCols) {
         this.pool = pool;
@@ -30,6 +32,10 @@ public final class MatMul {
                 allocator.allocate((n / 32 + 1) * 4, "activations-scales"),
                 allocator.allocate((n / 16 + 1) * 4, "activations-sums"));
         this.blockScales = new float[pool.threads()][maxCols / 16 + 1];
+        this.unpacked = new UnpackedRow[pool.threads()];
+        for (int i = 0; i < unpacked.length; i++) {
+            unpacked[i] = new UnpackedRow(allocator.allocate(2L * maxCols + 64, "unpacked-row"), maxCols);
+        }
     }
 
     public Parallel pool() { return pool; }
@@ -64,6 +70,18 @@ public final class MatMul {
         act.load(format, x, batch, cols);
         MemorySegment wd = w.data();
         long rowBytes = w.rowBytes();
+        if (unpacks(w.type(), batch)) {
+            pool.forParts(rows, (part, start, end) -> {
+                UnpackedRow u = unpacked[part];
+                for (int r = start; r < end; r++) {
+                    unpack(w.type(), u, wd, r * rowBytes, cols);
+                    for (int b = 0; b < batch; b++) {
+                        out.set(DotKernels.F, 4L * ((long) b * rows + r), unpackedDot(w.type(), u, b, cols));
+                    }
+                }
+            });
+            return;
+        }
         pool.forParts(rows, (part, start, end) -> {
             float[] scales = blockScales[part];
             for (int r = start; r < end; r++) {
@@ -73,6 +91,38 @@ public final class MatMul {
                 }
             }
         });
+    }
+
+    /** Whether rows are expanded once and then met by every token (prefill), or fused per token (decode). */
+    private static boolean unpacks(GgmlType type, int batch) {
+        return switch (type) {
+            case Q8_0, Q4_0, Q4_K -> batch >= 2;
+            case Q5_0, Q6_K -> true;
+            default -> false;
+        };
+    }
+
+    private static void unpack(GgmlType type, UnpackedRow u, MemorySegment wd, long wo, int cols) {
+        switch (type) {
+            case Q8_0 -> u.unpackQ8_0(wd, wo, cols);
+            case Q4_0 -> u.unpackQ4_0(wd, wo, cols);
+            case Q5_0 -> u.unpackQ5_0(wd, wo, cols);
+            case Q4_K -> u.unpackQ4_K(wd, wo, cols);
+            case Q6_K -> u.unpackQ6_K(wd, wo, cols);
+            default -> throw new UnsupportedTensorTypeException("unreachable: " + type);
+        }
+    }
+
+    private float unpackedDot(GgmlType type, UnpackedRow u, int b, int cols) {
+        long xo = (long) b * cols;
+        return switch (type) {
+            case Q8_0, Q4_0 -> UnpackedDots.dot32(u, act.quants, 2 * xo, act.scales, 4 * (xo / 32), cols);
+            case Q5_0 -> UnpackedDots.dotQ5_0(u, act.quants, 2 * xo, act.scales, 4 * (xo / 32), cols);
+            case Q4_K -> UnpackedDots.dotQ4_K(u, act.quants, 2 * xo, act.scales, 4 * (xo / 256), act.sums,
+                    4 * (xo / 16), cols);
+            case Q6_K -> UnpackedDots.dotQ6_K(u, act.quants, 2 * xo, act.scales, 4 * (xo / 256), cols);
+            default -> throw new UnsupportedTensorTypeException("unreachable: " + type);
+        };
     }
 
     private float dot(ActivationFormat format, Tensor w, MemorySegment wd, long wo, int b, int cols, float[] scales) {

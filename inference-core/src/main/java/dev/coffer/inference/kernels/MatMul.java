@@ -75,7 +75,15 @@ public final class MatMul {
                 UnpackedRow u = unpacked[part];
                 for (int r = start; r < end; r++) {
                     unpack(w.type(), u, wd, r * rowBytes, cols);
-                    for (int b = 0; b < batch; b++) {
+                    int b = 0;
+                    if (w.type() == GgmlType.Q8_0 || w.type() == GgmlType.Q4_0) {
+                        for (; b + UnpackedDots.TILE <= batch; b += UnpackedDots.TILE) {
+                            long xo = (long) b * cols;
+                            UnpackedDots.dot32x4(u, act.quants, 2 * xo, 2L * cols, act.scales, 4 * (xo / 32),
+                                    4L * (cols / 32), cols, out, 4L * ((long) b * rows + r), 4L * rows);
+                        }
+                    }
+                    for (; b < batch; b++) {
                         out.set(DotKernels.F, 4L * ((long) b * rows + r), unpackedDot(w.type(), u, b, cols));
                     }
                 }

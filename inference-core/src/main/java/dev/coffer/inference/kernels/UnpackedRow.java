@@ -39,6 +39,9 @@ final class UnpackedRow {
     /** Q4_K: per 32 sub-block 6-bit min. */
     final int[] mn;
 
+    /** Accumulator lanes of up to four tokens, reduced in scalar code (no vector crosses a method call). */
+    final float[] lanes = new float[32];
+
     UnpackedRow(MemorySegment values, int maxCols) {
         this.values = values;
         this.d = new float[maxCols / 32 + 1];

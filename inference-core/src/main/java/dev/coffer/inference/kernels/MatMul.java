@@ -20,6 +20,9 @@ public final class MatMul {
     private final Activations act;
     private final float[][] blockScales; // per worker: one float scale per 16 weights of a row (K-quant scales)
     private final UnpackedRow[] unpacked;  // per worker: the current weight row expanded for a batch of tokens
+    private final short[] xq;  // heap copies of the quantized activations for the unpacked path
+    private final float[] xs;
+    private final int[] xm;
 
     public MatMul(Parallel pool, BufferAllocator allocator, int maxBatch, int maxCols) {
         this.pool = pool;
@@ -34,8 +37,11 @@ public final class MatMul {
         this.blockScales = new float[pool.threads()][maxCols / 16 + 1];
         this.unpacked = new UnpackedRow[pool.threads()];
         for (int i = 0; i < unpacked.length; i++) {
-            unpacked[i] = new UnpackedRow(allocator.allocate(2L * maxCols + 64, "unpacked-row"), maxCols);
+            unpacked[i] = new UnpackedRow(maxCols, maxBatch);
         }
+        this.xq = new short[(int) n];
+        this.xs = new float[(int) (n / 32 + 1)];
+        this.xm = new int[(int) (n / 16 + 1)];
     }
 
     public Parallel pool() { return pool; }
@@ -71,23 +77,7 @@ public final class MatMul {
         MemorySegment wd = w.data();
         long rowBytes = w.rowBytes();
         if (unpacks(w.type(), batch)) {
-            pool.forParts(rows, (part, start, end) -> {
-                UnpackedRow u = unpacked[part];
-                for (int r = start; r < end; r++) {
-                    unpack(w.type(), u, wd, r * rowBytes, cols);
-                    int b = 0;
-                    if (w.type() == GgmlType.Q8_0 || w.type() == GgmlType.Q4_0) {
-                        for (; b + UnpackedDots.TILE <= batch; b += UnpackedDots.TILE) {
-                            long xo = (long) b * cols;
-                            UnpackedDots.dot32x4(u, act.quants, 2 * xo, 2L * cols, act.scales, 4 * (xo / 32),
-                                    4L * (cols / 32), cols, out, 4L * ((long) b * rows + r), 4L * rows);
-                        }
-                    }
-                    for (; b < batch; b++) {
-                        out.set(DotKernels.F, 4L * ((long) b * rows + r), unpackedDot(w.type(), u, b, cols));
-                    }
-                }
-            });
+            multiplyUnpacked(w, batch, out);
             return;
         }
         pool.forParts(rows, (part, start, end) -> {
@@ -121,16 +111,54 @@ public final class MatMul {
         }
     }
 
-    private float unpackedDot(GgmlType type, UnpackedRow u, int b, int cols) {
-        long xo = (long) b * cols;
-        return switch (type) {
-            case Q8_0, Q4_0 -> UnpackedDots.dot32(u, act.quants, 2 * xo, act.scales, 4 * (xo / 32), cols);
-            case Q5_0 -> UnpackedDots.dotQ5_0(u, act.quants, 2 * xo, act.scales, 4 * (xo / 32), cols);
-            case Q4_K -> UnpackedDots.dotQ4_K(u, act.quants, 2 * xo, act.scales, 4 * (xo / 256), act.sums,
-                    4 * (xo / 16), cols);
-            case Q6_K -> UnpackedDots.dotQ6_K(u, act.quants, 2 * xo, act.scales, 4 * (xo / 256), cols);
-            default -> throw new UnsupportedTensorTypeException("unreachable: " + type);
-        };
+    /**
+     * Each weight row is expanded once ({@link UnpackedRow}) and then meets the batch's tokens, {@link
+     * UnpackedDots#TILE} at a time. The activations are first copied to heap arrays (see {@link UnpackedDots}).
+     */
+    private void multiplyUnpacked(Tensor w, int batch, MemorySegment out) {
+        GgmlType type = w.type();
+        int cols = w.cols();
+        int rows = w.rows();
+        int blocks = type == GgmlType.Q4_K || type == GgmlType.Q6_K ? cols / 256 : cols / 32;
+        MemorySegment.copy(act.quants, Activations.S, 0, xq, 0, batch * cols);
+        MemorySegment.copy(act.scales, DotKernels.F, 0, xs, 0, batch * blocks);
+        if (type == GgmlType.Q4_K) MemorySegment.copy(act.sums, Activations.I, 0, xm, 0, batch * (cols / 16));
+        MemorySegment wd = w.data();
+        long rowBytes = w.rowBytes();
+        pool.forParts(rows, (part, start, end) -> {
+            UnpackedRow u = unpacked[part];
+            float[] results = u.results;
+            for (int r = start; r < end; r++) {
+                unpack(type, u, wd, r * rowBytes, cols);
+                int b = 0;
+                if (type != GgmlType.Q5_0) {
+                    for (; b + UnpackedDots.TILE <= batch; b += UnpackedDots.TILE) {
+                        int xo = b * cols;
+                        int so = b * blocks;
+                        switch (type) {
+                            case Q8_0, Q4_0 -> UnpackedDots.dot32x4(u, xq, xo, cols, xs, so, blocks, cols,
+                                    results, b, 1);
+                            case Q4_K -> UnpackedDots.dotQ4_Kx4(u, xq, xo, cols, xs, so, blocks, xm, b * (cols / 16),
+                                    cols / 16, cols, results, b, 1);
+                            case Q6_K -> UnpackedDots.dotQ6_Kx4(u, xq, xo, cols, xs, so, blocks, cols, results, b, 1);
+                            default -> throw new UnsupportedTensorTypeException("unreachable: " + type);
+                        }
+                    }
+                }
+                for (; b < batch; b++) {
+                    int xo = b * cols;
+                    int so = b * blocks;
+                    results[b] = switch (type) {
+                        case Q8_0, Q4_0 -> UnpackedDots.dot32(u, xq, xo, xs, so, cols);
+                        case Q5_0 -> UnpackedDots.dotQ5_0(u, xq, xo, xs, so, cols);
+                        case Q4_K -> UnpackedDots.dotQ4_K(u, xq, xo, xs, so, xm, b * (cols / 16), cols);
+                        case Q6_K -> UnpackedDots.dotQ6_K(u, xq, xo, xs, so, cols);
+                        default -> throw new UnsupportedTensorTypeException("unreachable: " + type);
+                    };
+                }
+                for (b = 0; b < batch; b++) out.set(DotKernels.F, 4L * ((long) b * rows + r), results[b]);
+            }
+        });
     }
 
     private float dot(ActivationFormat format, Tensor w, MemorySegment wd, long wo, int b, int cols, float[] scales) {

@@ -28,8 +28,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class UnpackedRow {
     private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
 
-    /** int16 weight values, one per column, in activation order. */
-    final MemorySegment values;
+    /** int16 weight values, one per column, in activation order (a heap array: C2 removes its range checks). */
+    final short[] values;
     /** Per block: the weight block scale d (blocks of 32 for Q8_0/Q4_0/Q5_0, super-blocks of 256 for K-quants). */
     final float[] d;
     /** Q4_K: per super-block dmin. */
@@ -42,8 +42,12 @@ final class UnpackedRow {
     /** Accumulator lanes of up to four tokens, reduced in scalar code (no vector crosses a method call). */
     final float[] lanes = new float[32];
 
-    UnpackedRow(MemorySegment values, int maxCols) {
-        this.values = values;
+    /** This row's result for each token of the batch. */
+    final float[] results;
+
+    UnpackedRow(int maxCols, int maxBatch) {
+        this.results = new float[maxBatch];
+        this.values = new short[maxCols];
         this.d = new float[maxCols / 32 + 1];
         this.dmin = new float[maxCols / 256 + 1];
         this.sc = new int[maxCols / 16 + 1];
@@ -55,8 +59,8 @@ final class UnpackedRow {
         for (int b = 0; b < n / 32; b++) {
             long wb = wOff + 34L * b;
             ByteVector wq = ByteVector.fromMemorySegment(B256, w, wb + 2, LE).rearrange(DotKernels.GROUPED);
-            wq.convertShape(VectorOperators.B2S, S256, 0).intoMemorySegment(values, 64L * b, LE);
-            wq.convertShape(VectorOperators.B2S, S256, 1).intoMemorySegment(values, 64L * b + 32, LE);
+            ((ShortVector) wq.convertShape(VectorOperators.B2S, S256, 0)).intoArray(values, 32 * b);
+            ((ShortVector) wq.convertShape(VectorOperators.B2S, S256, 1)).intoArray(values, 32 * b + 16);
             d[b] = half(w, wb);
         }
     }
@@ -67,9 +71,9 @@ final class UnpackedRow {
             long wb = wOff + 18L * b;
             ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, w, wb + 2, LE)
                     .convertShape(VectorOperators.B2S, S256, 0);
-            packed.and((short) 0x0F).sub((short) 8).intoMemorySegment(values, 64L * b, LE);
+            packed.and((short) 0x0F).sub((short) 8).intoArray(values, 32 * b);
             packed.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).sub((short) 8)
-                    .intoMemorySegment(values, 64L * b + 32, LE);
+                    .intoArray(values, 32 * b + 16);
             d[b] = half(w, wb);
         }
     }
@@ -85,8 +89,8 @@ final class UnpackedRow {
                 int packed = (int) ((j < 8 ? lo : hi) >>> (8 * (j & 7))) & 0xff;
                 short v0 = (short) (((packed & 0x0F) | (((qh >>> j) << 4) & 0x10)) - 16);
                 short v1 = (short) (((packed >>> 4) | ((qh >>> (j + 12)) & 0x10)) - 16);
-                values.set(DotKernels.H, 64L * b + 2L * j, v0);
-                values.set(DotKernels.H, 64L * b + 32 + 2L * j, v1);
+                values[32 * b + j] = v0;
+                values[32 * b + 16 + j] = v1;
             }
             d[b] = half(w, wb);
         }
@@ -109,15 +113,15 @@ final class UnpackedRow {
             }
             for (int c = 0; c < 4; c++) {
                 long wq = wb + 16 + 32L * c;
-                long e = 2L * (256L * b + 64L * c);
+                int e = 256 * b + 64 * c;
                 ShortVector p0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wq, LE)
                         .convertShape(VectorOperators.B2S, S256, 0);
                 ShortVector p1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wq + 16, LE)
                         .convertShape(VectorOperators.B2S, S256, 0);
-                p0.and((short) 0x0F).intoMemorySegment(values, e, LE);
-                p1.and((short) 0x0F).intoMemorySegment(values, e + 32, LE);
-                p0.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).intoMemorySegment(values, e + 64, LE);
-                p1.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).intoMemorySegment(values, e + 96, LE);
+                p0.and((short) 0x0F).intoArray(values, e);
+                p1.and((short) 0x0F).intoArray(values, e + 16);
+                p0.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).intoArray(values, e + 32);
+                p1.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).intoArray(values, e + 48);
             }
         }
     }
@@ -138,7 +142,7 @@ final class UnpackedRow {
                 int c = q & 1;
                 long ql = wb + 64L * hf + 16L * c;
                 long qh = wb + 128 + 32L * hf + 16L * c;
-                long e = 2L * (256L * b + 128L * hf + 16L * c);
+                int e = 256 * b + 128 * hf + 16 * c;
                 ShortVector l0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, ql, LE)
                         .convertShape(VectorOperators.B2S, S256, 0);
                 ShortVector l1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, ql + 32, LE)
@@ -146,14 +150,14 @@ final class UnpackedRow {
                 ShortVector h = (ShortVector) ByteVector.fromMemorySegment(B128, w, qh, LE)
                         .convertShape(VectorOperators.B2S, S256, 0);
                 l0.and((short) 0x0F).or(h.and((short) 3).lanewise(VectorOperators.LSHL, 4)).sub((short) 32)
-                        .intoMemorySegment(values, e, LE);
+                        .intoArray(values, e);
                 l1.and((short) 0x0F).or(h.lanewise(VectorOperators.LSHL, 2).and((short) 0x30)).sub((short) 32)
-                        .intoMemorySegment(values, e + 64, LE);
+                        .intoArray(values, e + 32);
                 l0.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).or(h.and((short) 0x30)).sub((short) 32)
-                        .intoMemorySegment(values, e + 128, LE);
+                        .intoArray(values, e + 64);
                 l1.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F)
                         .or(h.lanewise(VectorOperators.ASHR, 2).and((short) 0x30)).sub((short) 32)
-                        .intoMemorySegment(values, e + 192, LE);
+                        .intoArray(values, e + 96);
             }
         }
     }

@@ -115,7 +115,7 @@ final class DotKernels {
         return v.add(v.rearrange(SWAP1)).lane(0);
     }
 
-    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
+    static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
     static final VectorShuffle<Byte> GROUPED = groupedShuffle();
 
     private static VectorShuffle<Byte> groupedShuffle() {

@@ -76,8 +76,37 @@ public final class MatMul {
         act.load(format, x, batch, cols);
         MemorySegment wd = w.data();
         long rowBytes = w.rowBytes();
-        if (unpacks(w.type(), batch)) {
-            multiplyUnpacked(w, batch, out);
+        GgmlType type = w.type();
+        if (format == ActivationFormat.Q8_0 || format == ActivationFormat.Q8_0_GROUPED
+                || format == ActivationFormat.Q8_K) {
+            int blocks = format == ActivationFormat.Q8_K ? cols / 256 : cols / 32;
+            MemorySegment.copy(act.quants, Activations.S, 0, xq, 0, batch * cols);
+            MemorySegment.copy(act.scales, DotKernels.F, 0, xs, 0, batch * blocks);
+            if (format == ActivationFormat.Q8_K) {
+                MemorySegment.copy(act.sums, Activations.I, 0, xm, 0, batch * (cols / 16));
+            }
+            if (unpacks(type, batch)) {
+                multiplyUnpacked(w, batch, blocks, out);
+                return;
+            }
+            pool.forParts(rows, (part, start, end) -> {
+                UnpackedRow u = unpacked[part];
+                for (int r = start; r < end; r++) {
+                    long wo = r * rowBytes;
+                    for (int b = 0; b < batch; b++) {
+                        int xo = b * cols;
+                        int so = b * blocks;
+                        float v = switch (type) {
+                            case Q8_0 -> FusedDots.dotQ8_0(wd, wo, xq, xo, xs, so, cols, u.lanes);
+                            case Q4_0 -> FusedDots.dotQ4_0(wd, wo, xq, xo, xs, so, cols, u.lanes);
+                            case Q4_K -> FusedDots.dotQ4_K(wd, wo, xq, xo, xs, so, xm, b * (cols / 16), cols,
+                                    u.lanes);
+                            default -> throw new UnsupportedTensorTypeException("unreachable: " + type);
+                        };
+                        out.set(DotKernels.F, 4L * ((long) b * rows + r), v);
+                    }
+                }
+            });
             return;
         }
         pool.forParts(rows, (part, start, end) -> {
@@ -113,16 +142,12 @@ public final class MatMul {
 
     /**
      * Each weight row is expanded once ({@link UnpackedRow}) and then meets the batch's tokens, {@link
-     * UnpackedDots#TILE} at a time. The activations are first copied to heap arrays (see {@link UnpackedDots}).
+     * UnpackedDots#TILE} at a time.
      */
-    private void multiplyUnpacked(Tensor w, int batch, MemorySegment out) {
+    private void multiplyUnpacked(Tensor w, int batch, int blocks, MemorySegment out) {
         GgmlType type = w.type();
         int cols = w.cols();
         int rows = w.rows();
-        int blocks = type == GgmlType.Q4_K || type == GgmlType.Q6_K ? cols / 256 : cols / 32;
-        MemorySegment.copy(act.quants, Activations.S, 0, xq, 0, batch * cols);
-        MemorySegment.copy(act.scales, DotKernels.F, 0, xs, 0, batch * blocks);
-        if (type == GgmlType.Q4_K) MemorySegment.copy(act.sums, Activations.I, 0, xm, 0, batch * (cols / 16));
         MemorySegment wd = w.data();
         long rowBytes = w.rowBytes();
         pool.forParts(rows, (part, start, end) -> {

@@ -96,8 +96,8 @@ final class UnpackedRow {
         }
     }
 
-    /** Q4_K: nibbles (0..15) in element order; per super-block d and dmin; per sub-block scale and min. */
-    void unpackQ4_K(MemorySegment w, long wOff, int n) {
+    /** Q4_K: per super-block d and dmin, per sub-block 6-bit scale and min (ggml's get_scale_min_k4). */
+    void unpackScalesQ4_K(MemorySegment w, long wOff, int n) {
         for (int b = 0; b < n / 256; b++) {
             long wb = wOff + 144L * b;
             d[b] = half(w, wb);
@@ -111,6 +111,14 @@ final class UnpackedRow {
                 sc[8 * b + 4 + j] = (a & 0xF) | (((int) (lo8 >>> (8 * j)) & 0xc0) >>> 2);
                 mn[8 * b + 4 + j] = (a >>> 4) | (((int) (lo8 >>> (8 * j + 32)) & 0xc0) >>> 2);
             }
+        }
+    }
+
+    /** Q4_K: nibbles (0..15) in element order; per super-block d and dmin; per sub-block scale and min. */
+    void unpackQ4_K(MemorySegment w, long wOff, int n) {
+        unpackScalesQ4_K(w, wOff, n);
+        for (int b = 0; b < n / 256; b++) {
+            long wb = wOff + 144L * b;
             for (int c = 0; c < 4; c++) {
                 long wq = wb + 16 + 32L * c;
                 int e = 256 * b + 64 * c;

@@ -151,4 +151,49 @@ final class FusedDots {
         acc.intoArray(lanes, 0);
         return UnpackedDots.reduce8(lanes, 0) - minTerm;
     }
+
+    /**
+     * Q6_K (128 bytes low 4 bits, 64 bytes high 2 bits, 16 int8 scales, f16 d; see {@link DotKernels#dotQ6_K}):
+     * groups of 16 in the same order (per quarter of a super-block: element offsets 0, 32, 64, 96). The int8
+     * scales come from two longs; the quarter loop stays a loop because a fully written-out super-block is too
+     * large for C1, and code that C1 cannot compile never gets profiled into C2.
+     */
+    static float dotQ6_K(MemorySegment w, long wOff, short[] xq, int xo, float[] xs, int so, int n, float[] lanes) {
+        FloatVector acc = FloatVector.zero(F256);
+        for (int b = 0; b < n / 256; b++) {
+            long wb = wOff + 210L * b;
+            float d = Float.float16ToFloat(w.get(H, wb + 208)) * xs[so + b];
+            long s0 = w.get(L, wb + 192); // scales 0..7 (first half)
+            long s1 = w.get(L, wb + 200); // scales 8..15 (second half)
+            for (int q = 0; q < 4; q++) { // quarter: half q / 2, positions 16 * (q % 2) .. +15 of each 32
+                int hf = q >> 1;
+                int c = q & 1;
+                long sc = (hf == 0 ? s0 : s1) >>> (8 * c);
+                long ql = wb + 64L * hf + 16L * c;
+                int e = xo + 256 * b + 128 * hf + 16 * c;
+                ShortVector l0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, ql, LE).convertShape(B2S, S256, 0);
+                ShortVector l1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, ql + 32, LE).convertShape(B2S, S256, 0);
+                ShortVector h = (ShortVector) ByteVector.fromMemorySegment(B128, w, wb + 128 + 32L * hf + 16L * c, LE)
+                        .convertShape(B2S, S256, 0);
+                IntVector v = l0.and((short) 0x0F).or(h.lanewise(LSHL, 4).and((short) 0x30)).sub((short) 32)
+                        .mul(ShortVector.fromArray(S256, xq, e)).reinterpretAsInts();
+                acc = ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).convert(I2F, 0))
+                        .fma(FloatVector.broadcast(F256, d * (byte) sc), acc);
+                v = l1.and((short) 0x0F).or(h.lanewise(LSHL, 2).and((short) 0x30)).sub((short) 32)
+                        .mul(ShortVector.fromArray(S256, xq, e + 32)).reinterpretAsInts();
+                acc = ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).convert(I2F, 0))
+                        .fma(FloatVector.broadcast(F256, d * (byte) (sc >>> 16)), acc);
+                v = l0.lanewise(ASHR, 4).and((short) 0x0F).or(h.and((short) 0x30)).sub((short) 32)
+                        .mul(ShortVector.fromArray(S256, xq, e + 64)).reinterpretAsInts();
+                acc = ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).convert(I2F, 0))
+                        .fma(FloatVector.broadcast(F256, d * (byte) (sc >>> 32)), acc);
+                v = l1.lanewise(ASHR, 4).and((short) 0x0F).or(h.lanewise(ASHR, 2).and((short) 0x30)).sub((short) 32)
+                        .mul(ShortVector.fromArray(S256, xq, e + 96)).reinterpretAsInts();
+                acc = ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).convert(I2F, 0))
+                        .fma(FloatVector.broadcast(F256, d * (byte) (sc >>> 48)), acc);
+            }
+        }
+        acc.intoArray(lanes, 0);
+        return UnpackedDots.reduce8(lanes, 0);
+    }
 }

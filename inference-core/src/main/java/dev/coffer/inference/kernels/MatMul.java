@@ -101,6 +101,7 @@ public final class MatMul {
                             case Q4_0 -> FusedDots.dotQ4_0(wd, wo, xq, xo, xs, so, cols, u.lanes);
                             case Q4_K -> FusedDots.dotQ4_K(wd, wo, xq, xo, xs, so, xm, b * (cols / 16), cols,
                                     u.lanes);
+                            case Q6_K -> FusedDots.dotQ6_K(wd, wo, xq, xo, xs, so, cols, u.lanes);
                             default -> throw new UnsupportedTensorTypeException("unreachable: " + type);
                         };
                         out.set(DotKernels.F, 4L * ((long) b * rows + r), v);
@@ -124,7 +125,8 @@ public final class MatMul {
     private static boolean unpacks(GgmlType type, int batch) {
         return switch (type) {
             case Q8_0, Q4_0, Q4_K -> batch >= 2;
-            case Q5_0, Q6_K -> true;
+            case Q6_K -> batch >= 2;
+            case Q5_0 -> true;
             default -> false;
         };
     }

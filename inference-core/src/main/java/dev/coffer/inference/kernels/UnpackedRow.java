@@ -10,6 +10,7 @@ import static dev.coffer.inference.kernels.DotKernels.half;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -78,20 +79,25 @@ final class UnpackedRow {
         }
     }
 
-    /** Q5_0: (nibble | high bit << 4) - 16, element order as Q4_0. */
+    /** Lane j holds bit j: selects element j's high bit from 16 bits of Q5_0's qh. */
+    private static final ShortVector BIT_OF_LANE = ShortVector.fromArray(S256,
+            new short[] {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, (short) 32768}, 0);
+
+    /** Q5_0: (nibble | high bit << 4) - 16, element order as Q4_0; bit j of qh belongs to element j. */
     void unpackQ5_0(MemorySegment w, long wOff, int n) {
         for (int b = 0; b < n / 32; b++) {
             long wb = wOff + 22L * b;
             int qh = w.get(I, wb + 2);
-            long lo = w.get(L, wb + 6);
-            long hi = w.get(L, wb + 14);
-            for (int j = 0; j < 16; j++) {
-                int packed = (int) ((j < 8 ? lo : hi) >>> (8 * (j & 7))) & 0xff;
-                short v0 = (short) (((packed & 0x0F) | (((qh >>> j) << 4) & 0x10)) - 16);
-                short v1 = (short) (((packed >>> 4) | ((qh >>> (j + 12)) & 0x10)) - 16);
-                values[32 * b + j] = v0;
-                values[32 * b + 16 + j] = v1;
-            }
+            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, w, wb + 6, LE)
+                    .convertShape(VectorOperators.B2S, S256, 0);
+            VectorMask<Short> high0 = ShortVector.broadcast(S256, (short) qh).and(BIT_OF_LANE)
+                    .compare(VectorOperators.NE, (short) 0);
+            VectorMask<Short> high1 = ShortVector.broadcast(S256, (short) (qh >>> 16)).and(BIT_OF_LANE)
+                    .compare(VectorOperators.NE, (short) 0);
+            packed.and((short) 0x0F).lanewise(VectorOperators.OR, (short) 0x10, high0).sub((short) 16)
+                    .intoArray(values, 32 * b);
+            packed.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).lanewise(VectorOperators.OR, (short) 0x10, high1)
+                    .sub((short) 16).intoArray(values, 32 * b + 16);
             d[b] = half(w, wb);
         }
     }

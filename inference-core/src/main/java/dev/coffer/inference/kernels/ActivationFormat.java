@@ -7,6 +7,6 @@ package dev.coffer.inference.kernels;
  */
 enum ActivationFormat {
     F32, F16, BF16, Q8_0, Q8_K,
-    /** Q8_0 values stored in llama.cpp's AVX2 lane order (see {@link DotKernels#dotQ8_0}). */
+    /** Q8_0 values stored in llama.cpp's AVX2 lane order (see {@code ReferenceDots.dotQ8_0}). */
     Q8_0_GROUPED
 }

@@ -46,7 +46,7 @@ final class FusedDots {
         return UnpackedDots.reduce8(lanes, 0);
     }
 
-    /** Q8_0 weights (f16 d, 32 x int8) against activations in the grouped order (see {@link DotKernels#dotQ8_0}). */
+    /** Q8_0 weights (f16 d, 32 x int8) against activations in the grouped order (see {@code ReferenceDots.dotQ8_0}). */
     static float dotQ8_0(MemorySegment w, long wOff, short[] xq, int xo, float[] xs, int so, int n, float[] lanes) {
         FloatVector acc = FloatVector.zero(F256);
         for (int b = 0; b < n / 32; b++) {
@@ -65,7 +65,7 @@ final class FusedDots {
     }
 
     /**
-     * Q4_K (f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of nibbles; see {@link DotKernels#dotQ4_K}).
+     * Q4_K (f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of nibbles; see {@code ReferenceDots.dotQ4_K}).
      * The scales and mins of a super-block are unpacked four at a time from one long and one int (SWAR: byte
      * lanes of an int), and its four 64-element chunks are written out, so every index is linear in the loop
      * variable and C2 hoists the range and bounds checks out of the loop.
@@ -153,7 +153,7 @@ final class FusedDots {
     }
 
     /**
-     * Q6_K (128 bytes low 4 bits, 64 bytes high 2 bits, 16 int8 scales, f16 d; see {@link DotKernels#dotQ6_K}):
+     * Q6_K (128 bytes low 4 bits, 64 bytes high 2 bits, 16 int8 scales, f16 d; see {@code ReferenceDots.dotQ6_K}):
      * groups of 16 in the same order (per quarter of a super-block: element offsets 0, 32, 64, 96). The int8
      * scales come from two longs; the quarter loop stays a loop because a fully written-out super-block is too
      * large for C1, and code that C1 cannot compile never gets profiled into C2.

@@ -11,18 +11,24 @@ import java.lang.foreign.MemorySegment;
  * statically over the threads; each row meets every activation row of the batch while it is hot in cache, so
  * batched prefill reads each weight once per batch (matrix-matrix work), not once per token.
  *
- * <p>Scratch memory comes from the injected allocator, sized for the largest batch and row length.
+ * <p>Quantized weights take one of two paths with identical arithmetic (see {@link DotKernels}): one token
+ * (decode) unpacks each weight block in registers as it streams by ({@link FusedDots}); a batch (prefill) expands
+ * each weight row once and lets {@link UnpackedDots#TILE} tokens at a time meet it ({@link UnpackedRow},
+ * {@link UnpackedDots}). Either way the quantized activations are read from heap arrays, whose range checks C2
+ * hoists out of the loops.
+ *
+ * <p>Scratch memory comes from the injected allocator, sized for the largest batch and row length; the heap copies
+ * of the quantized activations and the per-worker unpacked rows are Java arrays of the same bounds.
  */
 public final class MatMul {
     private final Parallel pool;
     private final int maxBatch;
     private final int maxCols;
     private final Activations act;
-    private final float[][] blockScales; // per worker: one float scale per 16 weights of a row (K-quant scales)
-    private final UnpackedRow[] unpacked;  // per worker: the current weight row expanded for a batch of tokens
-    private final short[] xq;  // heap copies of the quantized activations for the unpacked path
-    private final float[] xs;
-    private final int[] xm;
+    private final UnpackedRow[] unpacked; // per worker: the current weight row expanded, and small scratch
+    private final short[] xq; // heap copies of the quantized activations: int16 values,
+    private final float[] xs; // block scales,
+    private final int[] xm;   // and Q8_K per-16 sums
 
     public MatMul(Parallel pool, BufferAllocator allocator, int maxBatch, int maxCols) {
         this.pool = pool;
@@ -34,11 +40,8 @@ public final class MatMul {
                 allocator.allocate(2 * n, "activations-q8"),
                 allocator.allocate((n / 32 + 1) * 4, "activations-scales"),
                 allocator.allocate((n / 16 + 1) * 4, "activations-sums"));
-        this.blockScales = new float[pool.threads()][maxCols / 16 + 1];
         this.unpacked = new UnpackedRow[pool.threads()];
-        for (int i = 0; i < unpacked.length; i++) {
-            unpacked[i] = new UnpackedRow(maxCols, maxBatch);
-        }
+        for (int i = 0; i < unpacked.length; i++) unpacked[i] = new UnpackedRow(maxCols, maxBatch);
         this.xq = new short[(int) n];
         this.xs = new float[(int) (n / 32 + 1)];
         this.xm = new int[(int) (n / 16 + 1)];
@@ -67,84 +70,76 @@ public final class MatMul {
      */
     public void multiply(Tensor w, MemorySegment x, int batch, MemorySegment out) {
         int cols = w.cols();
-        int rows = w.rows();
         if (batch < 1 || batch > maxBatch || cols > maxCols) {
             throw new IllegalArgumentException("matmul " + w.name() + ": batch " + batch + " x " + cols
                     + " exceeds scratch " + maxBatch + " x " + maxCols);
         }
         ActivationFormat format = formatFor(w);
         act.load(format, x, batch, cols);
+        switch (format) {
+            case F32, F16, BF16 -> multiplyFloat(w, format, batch, out);
+            case Q8_0, Q8_0_GROUPED, Q8_K -> {
+                int blocks = format == ActivationFormat.Q8_K ? cols / 256 : cols / 32;
+                MemorySegment.copy(act.quants, Activations.S, 0, xq, 0, batch * cols);
+                MemorySegment.copy(act.scales, DotKernels.F, 0, xs, 0, batch * blocks);
+                if (format == ActivationFormat.Q8_K) {
+                    MemorySegment.copy(act.sums, Activations.I, 0, xm, 0, batch * (cols / 16));
+                }
+                if (batch >= 2 || w.type() == GgmlType.Q5_0) {
+                    multiplyUnpacked(w, batch, blocks, out);
+                } else {
+                    multiplyFused(w, blocks, out);
+                }
+            }
+        }
+    }
+
+    private void multiplyFloat(Tensor w, ActivationFormat format, int batch, MemorySegment out) {
+        int cols = w.cols();
+        int rows = w.rows();
         MemorySegment wd = w.data();
         long rowBytes = w.rowBytes();
-        GgmlType type = w.type();
-        if (format == ActivationFormat.Q8_0 || format == ActivationFormat.Q8_0_GROUPED
-                || format == ActivationFormat.Q8_K) {
-            int blocks = format == ActivationFormat.Q8_K ? cols / 256 : cols / 32;
-            MemorySegment.copy(act.quants, Activations.S, 0, xq, 0, batch * cols);
-            MemorySegment.copy(act.scales, DotKernels.F, 0, xs, 0, batch * blocks);
-            if (format == ActivationFormat.Q8_K) {
-                MemorySegment.copy(act.sums, Activations.I, 0, xm, 0, batch * (cols / 16));
-            }
-            if (unpacks(type, batch)) {
-                multiplyUnpacked(w, batch, blocks, out);
-                return;
-            }
-            pool.forParts(rows, (part, start, end) -> {
-                UnpackedRow u = unpacked[part];
-                for (int r = start; r < end; r++) {
-                    long wo = r * rowBytes;
-                    for (int b = 0; b < batch; b++) {
-                        int xo = b * cols;
-                        int so = b * blocks;
-                        float v = switch (type) {
-                            case Q8_0 -> FusedDots.dotQ8_0(wd, wo, xq, xo, xs, so, cols, u.lanes);
-                            case Q4_0 -> FusedDots.dotQ4_0(wd, wo, xq, xo, xs, so, cols, u.lanes);
-                            case Q4_K -> FusedDots.dotQ4_K(wd, wo, xq, xo, xs, so, xm, b * (cols / 16), cols,
-                                    u.lanes);
-                            case Q6_K -> FusedDots.dotQ6_K(wd, wo, xq, xo, xs, so, cols, u.lanes);
-                            default -> throw new UnsupportedTensorTypeException("unreachable: " + type);
-                        };
-                        out.set(DotKernels.F, 4L * ((long) b * rows + r), v);
-                    }
-                }
-            });
-            return;
-        }
         pool.forParts(rows, (part, start, end) -> {
-            float[] scales = blockScales[part];
             for (int r = start; r < end; r++) {
                 long wo = r * rowBytes;
                 for (int b = 0; b < batch; b++) {
-                    out.set(DotKernels.F, 4L * ((long) b * rows + r), dot(format, w, wd, wo, b, cols, scales));
+                    long xo = 4L * b * cols;
+                    float v = switch (format) {
+                        case F32 -> DotKernels.dotF32(wd, wo, act.values, xo, cols);
+                        case F16 -> DotKernels.dotHalf(wd, wo, act.values, xo, cols, false);
+                        default -> DotKernels.dotHalf(wd, wo, act.values, xo, cols, true);
+                    };
+                    out.set(DotKernels.F, 4L * ((long) b * rows + r), v);
                 }
             }
         });
     }
 
-    /** Whether rows are expanded once and then met by every token (prefill), or fused per token (decode). */
-    private static boolean unpacks(GgmlType type, int batch) {
-        return switch (type) {
-            case Q8_0, Q4_0, Q4_K -> batch >= 2;
-            case Q6_K -> batch >= 2;
-            case Q5_0 -> true;
-            default -> false;
-        };
-    }
-
-    private static void unpack(GgmlType type, UnpackedRow u, MemorySegment wd, long wo, int cols) {
-        switch (type) {
-            case Q8_0 -> u.unpackQ8_0(wd, wo, cols);
-            case Q4_0 -> u.unpackQ4_0(wd, wo, cols);
-            case Q5_0 -> u.unpackQ5_0(wd, wo, cols);
-            case Q4_K -> u.unpackQ4_K(wd, wo, cols);
-            case Q6_K -> u.unpackQ6_K(wd, wo, cols);
-            default -> throw new UnsupportedTensorTypeException("unreachable: " + type);
-        }
+    /** One token: each weight block is unpacked in registers as it streams from memory. */
+    private void multiplyFused(Tensor w, int blocks, MemorySegment out) {
+        GgmlType type = w.type();
+        int cols = w.cols();
+        MemorySegment wd = w.data();
+        long rowBytes = w.rowBytes();
+        pool.forParts(w.rows(), (part, start, end) -> {
+            float[] lanes = unpacked[part].lanes;
+            for (int r = start; r < end; r++) {
+                long wo = r * rowBytes;
+                float v = switch (type) {
+                    case Q8_0 -> FusedDots.dotQ8_0(wd, wo, xq, 0, xs, 0, cols, lanes);
+                    case Q4_0 -> FusedDots.dotQ4_0(wd, wo, xq, 0, xs, 0, cols, lanes);
+                    case Q4_K -> FusedDots.dotQ4_K(wd, wo, xq, 0, xs, 0, xm, 0, cols, lanes);
+                    case Q6_K -> FusedDots.dotQ6_K(wd, wo, xq, 0, xs, 0, cols, lanes);
+                    default -> throw new UnsupportedTensorTypeException("unreachable: " + type);
+                };
+                out.set(DotKernels.F, 4L * r, v);
+            }
+        });
     }
 
     /**
-     * Each weight row is expanded once ({@link UnpackedRow}) and then meets the batch's tokens, {@link
-     * UnpackedDots#TILE} at a time.
+     * A batch (and Q5_0 always): each weight row is expanded once ({@link UnpackedRow}) and then meets the
+     * batch's tokens, {@link UnpackedDots#TILE} at a time.
      */
     private void multiplyUnpacked(Tensor w, int batch, int blocks, MemorySegment out) {
         GgmlType type = w.type();
@@ -156,9 +151,17 @@ public final class MatMul {
             UnpackedRow u = unpacked[part];
             float[] results = u.results;
             for (int r = start; r < end; r++) {
-                unpack(type, u, wd, r * rowBytes, cols);
+                long wo = r * rowBytes;
+                switch (type) {
+                    case Q8_0 -> u.unpackQ8_0(wd, wo, cols);
+                    case Q4_0 -> u.unpackQ4_0(wd, wo, cols);
+                    case Q5_0 -> u.unpackQ5_0(wd, wo, cols);
+                    case Q4_K -> u.unpackQ4_K(wd, wo, cols);
+                    case Q6_K -> u.unpackQ6_K(wd, wo, cols);
+                    default -> throw new UnsupportedTensorTypeException("unreachable: " + type);
+                }
                 int b = 0;
-                if (type != GgmlType.Q5_0) {
+                if (type != GgmlType.Q5_0) { // Q5_0 is rare (mixes); it keeps the one-token kernel
                     for (; b + UnpackedDots.TILE <= batch; b += UnpackedDots.TILE) {
                         int xo = b * cols;
                         int so = b * blocks;
@@ -186,21 +189,5 @@ public final class MatMul {
                 for (b = 0; b < batch; b++) out.set(DotKernels.F, 4L * ((long) b * rows + r), results[b]);
             }
         });
-    }
-
-    private float dot(ActivationFormat format, Tensor w, MemorySegment wd, long wo, int b, int cols, float[] scales) {
-        long xo = (long) b * cols;
-        return switch (w.type()) {
-            case F32 -> DotKernels.dotF32(wd, wo, act.values, 4 * xo, cols);
-            case F16 -> DotKernels.dotHalf(wd, wo, act.values, 4 * xo, cols, false);
-            case BF16 -> DotKernels.dotHalf(wd, wo, act.values, 4 * xo, cols, true);
-            case Q8_0 -> DotKernels.dotQ8_0(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 32), cols);
-            case Q4_0 -> DotKernels.dotQ4_0(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 32), cols);
-            case Q5_0 -> DotKernels.dotQ5_0(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 32), cols);
-            case Q4_K -> DotKernels.dotQ4_K(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 256), act.sums,
-                    4 * (xo / 16), cols);
-            case Q6_K -> DotKernels.dotQ6_K(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 256), cols, scales);
-            default -> throw new UnsupportedTensorTypeException("unreachable: " + format);
-        };
     }
 }

@@ -20,7 +20,7 @@ import jdk.incubator.vector.ShortVector;
  *
  * <p>Written out by hand, without helper methods on vectors: C2 stops inlining ordinary methods once a
  * compilation has created ~18000 nodes (Vector API calls are force-inlined and exempt), and a vector that crosses
- * a call that was not inlined is boxed on the heap. So {@code pairSums} is spelled out as shift/shift/shift/add,
+ * a call that was not inlined is boxed on the heap. So the reference kernels' {@code pairSums} is spelled out as shift/shift/shift/add,
  * and accumulators are reduced from an array in {@link DotKernels#reduce8}'s order. Heap arrays with int indices
  * (rather than memory segments) let C2 drop the range checks from the loops; with segments, the per-access bounds
  * checks and their spilled offsets cost more than the arithmetic.
@@ -113,7 +113,7 @@ final class UnpackedDots {
         return sum;
     }
 
-    /** Q4_K: as {@link DotKernels#dotQ4_K}: sub-block lanes times {@code (d * xd) * scale}, minus the min term. */
+    /** Q4_K: as {@code ReferenceDots.dotQ4_K}: sub-block lanes times {@code (d * xd) * scale}, minus the min term. */
     static float dotQ4_K(UnpackedRow w, short[] xq, int xo, float[] xs, int so, int[] xm, int mo, int n) {
         short[] v = w.values;
         float[] d = w.d;
@@ -226,7 +226,7 @@ final class UnpackedDots {
 
     /**
      * Q6_K: per group of 16, 8 exact int lanes times {@code (d * xd) * scale}, groups in the order of
-     * {@link DotKernels#dotQ6_K} (per quarter: groups at element offsets 0, 32, 64, 96).
+     * {@code ReferenceDots.dotQ6_K} (per quarter: groups at element offsets 0, 32, 64, 96).
      */
     static float dotQ6_K(UnpackedRow w, short[] xq, int xo, float[] xs, int so, int n) {
         short[] v = w.values;

@@ -22,8 +22,10 @@ import jdk.incubator.vector.ShortVector;
 /**
  * Decode (one token): each quantized weight block is unpacked in registers straight from the weight segment and
  * met by the activation row, which sits in heap arrays (as in {@link UnpackedDots}: C2 drops their range checks).
- * The arithmetic is exactly that of {@link DotKernels} (same int lanes, scale products and reduction order).
- * Vector helpers are spelled out for the reason given in {@link UnpackedDots}.
+ * The arithmetic is exactly that of the reference kernels (same int lanes, scale products and reduction order;
+ * see {@link DotKernels}).
+ * Vector helpers are spelled out, and pair sums take the cheaper form where they fit in a short, as explained in
+ * {@link UnpackedDots}.
  */
 final class FusedDots {
     private FusedDots() {}
@@ -39,7 +41,7 @@ final class FusedDots {
                     .add(packed.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8)
                             .mul(ShortVector.fromArray(S256, xq, e + 16))).reinterpretAsInts();
             float scale = half(w, wb) * xs[so + b];
-            acc = ((FloatVector) p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p.lanewise(ASHR, 16)).convert(I2F, 0))
+            acc = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, scale), acc);
         }
         acc.intoArray(lanes, 0);
@@ -98,12 +100,12 @@ final class FusedDots {
             p1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wb + 32, LE).convertShape(B2S, S256, 0);
             v = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, xq, e + 0))
                     .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, xq, e + 16))).reinterpretAsInts();
-            acc = ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).convert(I2F, 0))
+            acc = ((FloatVector) v.add(v.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, d * (scA & 0xFF)), acc);
             v = p0.lanewise(ASHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S256, xq, e + 32))
                     .add(p1.lanewise(ASHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S256, xq, e + 48)))
                     .reinterpretAsInts();
-            acc = ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).convert(I2F, 0))
+            acc = ((FloatVector) v.add(v.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, d * ((scA >>> 8) & 0xFF)), acc);
             // chunk 1: sub-blocks 2 (low nibbles) and 3 (high nibbles)
             minTerm = Math.fma(dm, (float) (((mnA >>> 16) & 0xFF) * (xm[m + 4] + xm[m + 5])
@@ -112,12 +114,12 @@ final class FusedDots {
             p1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wb + 64, LE).convertShape(B2S, S256, 0);
             v = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, xq, e + 64))
                     .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, xq, e + 80))).reinterpretAsInts();
-            acc = ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).convert(I2F, 0))
+            acc = ((FloatVector) v.add(v.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, d * ((scA >>> 16) & 0xFF)), acc);
             v = p0.lanewise(ASHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S256, xq, e + 96))
                     .add(p1.lanewise(ASHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S256, xq, e + 112)))
                     .reinterpretAsInts();
-            acc = ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).convert(I2F, 0))
+            acc = ((FloatVector) v.add(v.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, d * ((scA >>> 24) & 0xFF)), acc);
             // chunk 2: sub-blocks 4 (low nibbles) and 5 (high nibbles)
             minTerm = Math.fma(dm, (float) ((mnB & 0xFF) * (xm[m + 8] + xm[m + 9])
@@ -126,12 +128,12 @@ final class FusedDots {
             p1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wb + 96, LE).convertShape(B2S, S256, 0);
             v = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, xq, e + 128))
                     .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, xq, e + 144))).reinterpretAsInts();
-            acc = ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).convert(I2F, 0))
+            acc = ((FloatVector) v.add(v.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, d * (scB & 0xFF)), acc);
             v = p0.lanewise(ASHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S256, xq, e + 160))
                     .add(p1.lanewise(ASHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S256, xq, e + 176)))
                     .reinterpretAsInts();
-            acc = ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).convert(I2F, 0))
+            acc = ((FloatVector) v.add(v.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, d * ((scB >>> 8) & 0xFF)), acc);
             // chunk 3: sub-blocks 6 (low nibbles) and 7 (high nibbles)
             minTerm = Math.fma(dm, (float) (((mnB >>> 16) & 0xFF) * (xm[m + 12] + xm[m + 13])
@@ -140,12 +142,12 @@ final class FusedDots {
             p1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, wb + 128, LE).convertShape(B2S, S256, 0);
             v = p0.and((short) 0x0F).mul(ShortVector.fromArray(S256, xq, e + 192))
                     .add(p1.and((short) 0x0F).mul(ShortVector.fromArray(S256, xq, e + 208))).reinterpretAsInts();
-            acc = ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).convert(I2F, 0))
+            acc = ((FloatVector) v.add(v.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, d * ((scB >>> 16) & 0xFF)), acc);
             v = p0.lanewise(ASHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S256, xq, e + 224))
                     .add(p1.lanewise(ASHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(S256, xq, e + 240)))
                     .reinterpretAsInts();
-            acc = ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).convert(I2F, 0))
+            acc = ((FloatVector) v.add(v.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, d * ((scB >>> 24) & 0xFF)), acc);
         }
         acc.intoArray(lanes, 0);
@@ -177,19 +179,19 @@ final class FusedDots {
                         .convertShape(B2S, S256, 0);
                 IntVector v = l0.and((short) 0x0F).or(h.lanewise(LSHL, 4).and((short) 0x30)).sub((short) 32)
                         .mul(ShortVector.fromArray(S256, xq, e)).reinterpretAsInts();
-                acc = ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).convert(I2F, 0))
+                acc = ((FloatVector) v.add(v.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                         .fma(FloatVector.broadcast(F256, d * (byte) sc), acc);
                 v = l1.and((short) 0x0F).or(h.lanewise(LSHL, 2).and((short) 0x30)).sub((short) 32)
                         .mul(ShortVector.fromArray(S256, xq, e + 32)).reinterpretAsInts();
-                acc = ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).convert(I2F, 0))
+                acc = ((FloatVector) v.add(v.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                         .fma(FloatVector.broadcast(F256, d * (byte) (sc >>> 16)), acc);
                 v = l0.lanewise(ASHR, 4).and((short) 0x0F).or(h.and((short) 0x30)).sub((short) 32)
                         .mul(ShortVector.fromArray(S256, xq, e + 64)).reinterpretAsInts();
-                acc = ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).convert(I2F, 0))
+                acc = ((FloatVector) v.add(v.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                         .fma(FloatVector.broadcast(F256, d * (byte) (sc >>> 32)), acc);
                 v = l1.lanewise(ASHR, 4).and((short) 0x0F).or(h.lanewise(ASHR, 2).and((short) 0x30)).sub((short) 32)
                         .mul(ShortVector.fromArray(S256, xq, e + 96)).reinterpretAsInts();
-                acc = ((FloatVector) v.lanewise(LSHL, 16).lanewise(ASHR, 16).add(v.lanewise(ASHR, 16)).convert(I2F, 0))
+                acc = ((FloatVector) v.add(v.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                         .fma(FloatVector.broadcast(F256, d * (byte) (sc >>> 48)), acc);
             }
         }

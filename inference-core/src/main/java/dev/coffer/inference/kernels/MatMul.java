@@ -166,8 +166,8 @@ public final class MatMul {
                         int xo = b * cols;
                         int so = b * blocks;
                         switch (type) {
-                            case Q8_0, Q4_0 -> UnpackedDots.dot32x4(u, xq, xo, cols, xs, so, blocks, cols,
-                                    results, b, 1);
+                            case Q8_0 -> UnpackedDots.dot32x4(u, xq, xo, cols, xs, so, blocks, cols, results, b, 1);
+                            case Q4_0 -> UnpackedDots.dotQ4_0x4(u, xq, xo, cols, xs, so, blocks, cols, results, b, 1);
                             case Q4_K -> UnpackedDots.dotQ4_Kx4(u, xq, xo, cols, xs, so, blocks, xm, b * (cols / 16),
                                     cols / 16, cols, results, b, 1);
                             case Q6_K -> UnpackedDots.dotQ6_Kx4(u, xq, xo, cols, xs, so, blocks, cols, results, b, 1);

@@ -14,14 +14,16 @@ import jdk.incubator.vector.ShortVector;
 /**
  * Dot products of an {@link UnpackedRow} with activation rows held in heap arrays ({@code xq}: int16 values,
  * {@code xs}: block scales, {@code xm}: Q8_K per-16 sums; a token's row starts at {@code xo}, {@code so},
- * {@code mo}). Each method performs exactly the float operations of its {@link DotKernels} counterpart (same
+ * {@code mo}). Each method performs exactly the float operations of its reference kernel (same
  * exact integer lanes, same scale products, same accumulation and reduction order), so a result does not depend
  * on which path computed it, nor on how many tokens were computed together.
  *
  * <p>Written out by hand, without helper methods on vectors: C2 stops inlining ordinary methods once a
  * compilation has created ~18000 nodes (Vector API calls are force-inlined and exempt), and a vector that crosses
- * a call that was not inlined is boxed on the heap. So the reference kernels' {@code pairSums} is spelled out as shift/shift/shift/add,
- * and accumulators are reduced from an array in {@link DotKernels#reduce8}'s order. Heap arrays with int indices
+ * a call that was not inlined is boxed on the heap. So the reference kernels' {@code pairSums} is spelled out:
+ * as shift/shift/shift/add for Q8_0, and as {@code (p + (p << 16)) >> 16} (the high half then holds the sum of
+ * both halves) where the pair sum fits in a short (Q4_0 <= 4064, Q4_K <= 7620, Q6_K <= 8128), one shift less on
+ * the ports that limit these loops. Accumulators are reduced from an array in {@link DotKernels#reduce8}'s order. Heap arrays with int indices
  * (rather than memory segments) let C2 drop the range checks from the loops; with segments, the per-access bounds
  * checks and their spilled offsets cost more than the arithmetic.
  */
@@ -97,6 +99,47 @@ final class UnpackedDots {
         out[o + 3 * oStride] = reduce8(lanes, 24);
     }
 
+    /** {@link #dot32x4} for Q4_0, whose small weights (|w| <= 8) allow the cheaper pair sum (see above). */
+    static void dotQ4_0x4(UnpackedRow w, short[] xq, int xo, int xStride, float[] xs, int so, int sStride, int n,
+                        float[] out, int o, int oStride) {
+        short[] v = w.values;
+        float[] d = w.d;
+        int x1 = xo + xStride, x2 = xo + 2 * xStride, x3 = xo + 3 * xStride;
+        int s1 = so + sStride, s2 = so + 2 * sStride, s3 = so + 3 * sStride;
+        FloatVector a0 = FloatVector.zero(F256), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < n / 32; b++) {
+            int e = 32 * b;
+            ShortVector w0 = ShortVector.fromArray(S256, v, e);
+            ShortVector w1 = ShortVector.fromArray(S256, v, e + 16);
+            float db = d[b];
+            IntVector p0 = w0.mul(ShortVector.fromArray(S256, xq, xo + e))
+                    .add(w1.mul(ShortVector.fromArray(S256, xq, xo + e + 16))).reinterpretAsInts();
+            IntVector p1 = w0.mul(ShortVector.fromArray(S256, xq, x1 + e))
+                    .add(w1.mul(ShortVector.fromArray(S256, xq, x1 + e + 16))).reinterpretAsInts();
+            IntVector p2 = w0.mul(ShortVector.fromArray(S256, xq, x2 + e))
+                    .add(w1.mul(ShortVector.fromArray(S256, xq, x2 + e + 16))).reinterpretAsInts();
+            IntVector p3 = w0.mul(ShortVector.fromArray(S256, xq, x3 + e))
+                    .add(w1.mul(ShortVector.fromArray(S256, xq, x3 + e + 16))).reinterpretAsInts();
+            a0 = ((FloatVector) p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
+                    .fma(FloatVector.broadcast(F256, db * xs[so + b]), a0);
+            a1 = ((FloatVector) p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
+                    .fma(FloatVector.broadcast(F256, db * xs[s1 + b]), a1);
+            a2 = ((FloatVector) p2.add(p2.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
+                    .fma(FloatVector.broadcast(F256, db * xs[s2 + b]), a2);
+            a3 = ((FloatVector) p3.add(p3.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
+                    .fma(FloatVector.broadcast(F256, db * xs[s3 + b]), a3);
+        }
+        float[] lanes = w.lanes;
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, 8);
+        a2.intoArray(lanes, 16);
+        a3.intoArray(lanes, 24);
+        out[o] = reduce8(lanes, 0);
+        out[o + oStride] = reduce8(lanes, 8);
+        out[o + 2 * oStride] = reduce8(lanes, 16);
+        out[o + 3 * oStride] = reduce8(lanes, 24);
+    }
+
     /** Q5_0: the exact integer block sum times {@code d * activation scale}, accumulated in scalar block order. */
     static float dotQ5_0(UnpackedRow w, short[] xq, int xo, float[] xs, int so, int n) {
         short[] v = w.values;
@@ -133,12 +176,12 @@ final class UnpackedDots {
             IntVector lo = ShortVector.fromArray(S256, v, e).mul(ShortVector.fromArray(S256, xq, xo + e))
                     .add(ShortVector.fromArray(S256, v, e + 16).mul(ShortVector.fromArray(S256, xq, xo + e + 16)))
                     .reinterpretAsInts();
-            acc = ((FloatVector) lo.lanewise(LSHL, 16).lanewise(ASHR, 16).add(lo.lanewise(ASHR, 16)).convert(I2F, 0))
+            acc = ((FloatVector) lo.add(lo.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, db * sc[2 * c]), acc);
             IntVector hi = ShortVector.fromArray(S256, v, e + 32).mul(ShortVector.fromArray(S256, xq, xo + e + 32))
                     .add(ShortVector.fromArray(S256, v, e + 48).mul(ShortVector.fromArray(S256, xq, xo + e + 48)))
                     .reinterpretAsInts();
-            acc = ((FloatVector) hi.lanewise(LSHL, 16).lanewise(ASHR, 16).add(hi.lanewise(ASHR, 16)).convert(I2F, 0))
+            acc = ((FloatVector) hi.add(hi.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, db * sc[2 * c + 1]), acc);
         }
         acc.intoArray(w.lanes, 0);
@@ -186,13 +229,13 @@ final class UnpackedDots {
                     .add(w1.mul(ShortVector.fromArray(S256, xq, x2 + e + 16))).reinterpretAsInts();
             IntVector p3 = w0.mul(ShortVector.fromArray(S256, xq, x3 + e))
                     .add(w1.mul(ShortVector.fromArray(S256, xq, x3 + e + 16))).reinterpretAsInts();
-            a0 = ((FloatVector) p0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p0.lanewise(ASHR, 16)).convert(I2F, 0))
+            a0 = ((FloatVector) p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, d0 * scLo), a0);
-            a1 = ((FloatVector) p1.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p1.lanewise(ASHR, 16)).convert(I2F, 0))
+            a1 = ((FloatVector) p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, d1 * scLo), a1);
-            a2 = ((FloatVector) p2.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p2.lanewise(ASHR, 16)).convert(I2F, 0))
+            a2 = ((FloatVector) p2.add(p2.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, d2 * scLo), a2);
-            a3 = ((FloatVector) p3.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p3.lanewise(ASHR, 16)).convert(I2F, 0))
+            a3 = ((FloatVector) p3.add(p3.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, d3 * scLo), a3);
             w0 = ShortVector.fromArray(S256, v, e + 32);
             w1 = ShortVector.fromArray(S256, v, e + 48);
@@ -204,13 +247,13 @@ final class UnpackedDots {
                     .add(w1.mul(ShortVector.fromArray(S256, xq, x2 + e + 48))).reinterpretAsInts();
             p3 = w0.mul(ShortVector.fromArray(S256, xq, x3 + e + 32))
                     .add(w1.mul(ShortVector.fromArray(S256, xq, x3 + e + 48))).reinterpretAsInts();
-            a0 = ((FloatVector) p0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p0.lanewise(ASHR, 16)).convert(I2F, 0))
+            a0 = ((FloatVector) p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, d0 * scHi), a0);
-            a1 = ((FloatVector) p1.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p1.lanewise(ASHR, 16)).convert(I2F, 0))
+            a1 = ((FloatVector) p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, d1 * scHi), a1);
-            a2 = ((FloatVector) p2.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p2.lanewise(ASHR, 16)).convert(I2F, 0))
+            a2 = ((FloatVector) p2.add(p2.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, d2 * scHi), a2);
-            a3 = ((FloatVector) p3.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p3.lanewise(ASHR, 16)).convert(I2F, 0))
+            a3 = ((FloatVector) p3.add(p3.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                     .fma(FloatVector.broadcast(F256, d3 * scHi), a3);
         }
         float[] lanes = w.lanes;
@@ -243,7 +286,7 @@ final class UnpackedDots {
             for (int j = 0; j < 4; j++) {
                 IntVector p = ShortVector.fromArray(S256, v, e + 32 * j)
                         .mul(ShortVector.fromArray(S256, xq, xo + e + 32 * j)).reinterpretAsInts();
-                acc = ((FloatVector) p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p.lanewise(ASHR, 16)).convert(I2F, 0))
+                acc = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                         .fma(FloatVector.broadcast(F256, db * sc[g + 2 * j]), acc);
             }
         }
@@ -276,13 +319,13 @@ final class UnpackedDots {
                 IntVector p1 = wv.mul(ShortVector.fromArray(S256, xq, x1 + ej)).reinterpretAsInts();
                 IntVector p2 = wv.mul(ShortVector.fromArray(S256, xq, x2 + ej)).reinterpretAsInts();
                 IntVector p3 = wv.mul(ShortVector.fromArray(S256, xq, x3 + ej)).reinterpretAsInts();
-                a0 = ((FloatVector) p0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p0.lanewise(ASHR, 16)).convert(I2F, 0))
+                a0 = ((FloatVector) p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                         .fma(FloatVector.broadcast(F256, d0 * scale), a0);
-                a1 = ((FloatVector) p1.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p1.lanewise(ASHR, 16)).convert(I2F, 0))
+                a1 = ((FloatVector) p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                         .fma(FloatVector.broadcast(F256, d1 * scale), a1);
-                a2 = ((FloatVector) p2.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p2.lanewise(ASHR, 16)).convert(I2F, 0))
+                a2 = ((FloatVector) p2.add(p2.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                         .fma(FloatVector.broadcast(F256, d2 * scale), a2);
-                a3 = ((FloatVector) p3.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p3.lanewise(ASHR, 16)).convert(I2F, 0))
+                a3 = ((FloatVector) p3.add(p3.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
                         .fma(FloatVector.broadcast(F256, d3 * scale), a3);
             }
         }

@@ -17,7 +17,6 @@ public final class MatMul {
     private final int maxBatch;
     private final int maxCols;
     private final Activations act;
-    private final float[][] blockScales; // per worker: one float scale per 16 weights of a row (K-quant scales)
 
     public MatMul(Parallel pool, BufferAllocator allocator, int maxBatch, int maxCols) {
         this.pool = pool;
@@ -29,7 +28,6 @@ public final class MatMul {
                 allocator.allocate(2 * n, "activations-q8"),
                 allocator.allocate((n / 32 + 1) * 4, "activations-scales"),
                 allocator.allocate((n / 16 + 1) * 4, "activations-sums"));
-        this.blockScales = new float[pool.threads()][maxCols / 16 + 1];
     }
 
     public Parallel pool() { return pool; }
@@ -39,9 +37,8 @@ public final class MatMul {
             case F32 -> ActivationFormat.F32;
             case F16 -> ActivationFormat.F16;
             case BF16 -> ActivationFormat.BF16;
-            case Q8_0 -> ActivationFormat.Q8_0_GROUPED;
-            case Q4_0, Q5_0 -> ActivationFormat.Q8_0;
-            case Q4_K, Q6_K -> ActivationFormat.Q8_K;
+            case Q8_0, Q4_0, Q5_0 -> ActivationFormat.Q8_0_GROUPED;
+            case Q4_K, Q6_K -> ActivationFormat.Q8_K_GROUPED;
             default -> throw new UnsupportedTensorTypeException("tensor " + w.name() + " has type " + w.type()
                     + ", which Coffer's kernels do not support (supported: F32, F16, BF16, Q8_0, Q5_0, Q4_0, "
                     + "Q4_K, Q6_K); re-quantize the model, e.g. with 'coffer quantize --type Q8_0'");
@@ -64,18 +61,17 @@ public final class MatMul {
         act.load(format, x, batch, cols);
         MemorySegment wd = w.data();
         long rowBytes = w.rowBytes();
-        pool.forParts(rows, (part, start, end) -> {
-            float[] scales = blockScales[part];
+        pool.forRange(rows, (start, end) -> {
             for (int r = start; r < end; r++) {
                 long wo = r * rowBytes;
                 for (int b = 0; b < batch; b++) {
-                    out.set(DotKernels.F, 4L * ((long) b * rows + r), dot(format, w, wd, wo, b, cols, scales));
+                    out.set(DotKernels.F, 4L * ((long) b * rows + r), dot(format, w, wd, wo, b, cols));
                 }
             }
         });
     }
 
-    private float dot(ActivationFormat format, Tensor w, MemorySegment wd, long wo, int b, int cols, float[] scales) {
+    private float dot(ActivationFormat format, Tensor w, MemorySegment wd, long wo, int b, int cols) {
         long xo = (long) b * cols;
         return switch (w.type()) {
             case F32 -> DotKernels.dotF32(wd, wo, act.values, 4 * xo, cols);
@@ -86,7 +82,7 @@ public final class MatMul {
             case Q5_0 -> DotKernels.dotQ5_0(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 32), cols);
             case Q4_K -> DotKernels.dotQ4_K(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 256), act.sums,
                     4 * (xo / 16), cols);
-            case Q6_K -> DotKernels.dotQ6_K(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 256), cols, scales);
+            case Q6_K -> DotKernels.dotQ6_K(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 256), cols);
             default -> throw new UnsupportedTensorTypeException("unreachable: " + format);
         };
     }

@@ -199,6 +199,29 @@ final class DotKernels {
     }
 
     /**
+     * Q4_0 in the order of llama.cpp's repacked kernels ({@code ggml_gemv/gemm_q4_0_8x8_q8_0}), which llama.cpp
+     * uses on x86 for every Q4_0 weight with a multiple of 8 rows: each output is one float accumulator over the
+     * blocks in order, {@code acc = fma(isum, dw * dx, acc)} with the block's exact integer sum.
+     */
+    static float dotQ4_0Sequential(MemorySegment w, long wOff, MemorySegment q, long qOff, MemorySegment s, long sOff,
+                                   int n) {
+        float acc = 0;
+        for (int b = 0; b < n / 32; b++) {
+            long wb = wOff + 18L * b;
+            long qb = qOff + 64L * b;
+            ByteVector v = nibblesGrouped(w, wb + 2).sub((byte) 8);
+            ShortVector w0 = (ShortVector) v.convertShape(VectorOperators.B2S, S256, 0);
+            ShortVector w1 = (ShortVector) v.convertShape(VectorOperators.B2S, S256, 1);
+            // 32 products of |w| <= 8 and |x| <= 127 sum to at most 32512: exact in a short reduction.
+            int isum = w0.mul(ShortVector.fromMemorySegment(S256, q, qb, LE))
+                    .add(w1.mul(ShortVector.fromMemorySegment(S256, q, qb + 32, LE)))
+                    .reduceLanes(VectorOperators.ADD);
+            acc = Math.fma((float) isum, half(w, wb) * s.get(F, sOff + 4L * b), acc);
+        }
+        return acc;
+    }
+
+    /**
      * Q5_0 weights (f16 d, 32 high bits, 16 bytes of low nibbles, offset 16) against grouped activations, in
      * llama.cpp's AVX2 order. Scalar: Q5_0 appears only in small mixed models, where exactness matters more than
      * speed. Lane i of a block sums elements 4i..4i+3 exactly in int; the lanes then follow the same float steps

@@ -78,7 +78,10 @@ public final class MatMul {
             case F16 -> DotKernels.dotHalf(wd, wo, act.values, 4 * xo, cols, false);
             case BF16 -> DotKernels.dotHalf(wd, wo, act.values, 4 * xo, cols, true);
             case Q8_0 -> DotKernels.dotQ8_0(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 32), cols);
-            case Q4_0 -> DotKernels.dotQ4_0(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 32), cols);
+            // llama.cpp repacks Q4_0 weights with a multiple of 8 rows on x86 and then sums blocks in order
+            case Q4_0 -> w.rows() % 8 == 0
+                    ? DotKernels.dotQ4_0Sequential(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 32), cols)
+                    : DotKernels.dotQ4_0(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 32), cols);
             case Q5_0 -> DotKernels.dotQ5_0(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 32), cols);
             case Q4_K -> DotKernels.dotQ4_K(wd, wo, act.quants, 2 * xo, act.scales, 4 * (xo / 256), act.sums,
                     4 * (xo / 16), cols);

@@ -196,8 +196,9 @@ public final class Session {
                     }
                     float x0 = buf.get(F, o0);
                     float x1 = buf.get(F, o1);
-                    buf.set(F, o0, x0 * cos - x1 * sin);
-                    buf.set(F, o1, x0 * sin + x1 * cos);
+                    // ggml is compiled with FMA contraction: the first product of each line is fused
+                    buf.set(F, o0, Math.fma(x0, cos, -(x1 * sin)));
+                    buf.set(F, o1, Math.fma(x0, sin, x1 * cos));
                 }
             }
         }

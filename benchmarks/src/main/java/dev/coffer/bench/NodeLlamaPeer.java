@@ -34,7 +34,7 @@ public final class NodeLlamaPeer {
         this.dir = dir;
     }
 
-    /** The default install: {@code <coffer home>/.coffer-cache/node-peer}. */
+    /** The default install: {@code <user cache>/node-peer} (see {@link BenchHome#cache()}). */
     public static NodeLlamaPeer installed() {
         return installedIn(BenchHome.cache().resolve("node-peer"));
     }

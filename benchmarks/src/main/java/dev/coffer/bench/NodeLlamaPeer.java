@@ -34,7 +34,7 @@ public final class NodeLlamaPeer {
         this.dir = dir;
     }
 
-    /** The default install: {@code <coffer home>/.coffer-cache/node-peer}. */
+    /** The default install: {@code <user cache>/node-peer} (see {@link BenchHome#cache()}). */
     public static NodeLlamaPeer installed() {
         return installedIn(BenchHome.cache().resolve("node-peer"));
     }
@@ -62,7 +62,7 @@ public final class NodeLlamaPeer {
 
     /** Prefill and decode speed of one model at one thread count (after warm-up runs), as peer.mjs measures it. */
     public SpeedResult speed(Path model, int threads, int prefill, int decode, int warmup) {
-        JsonNode r = runOnce(List.of("speed", model.toString(), "--threads", "" + threads, "--prefill", "" + prefill,
+        JsonNode r = runOnce(List.of("speed", model.toAbsolutePath().toString(), "--threads", "" + threads, "--prefill", "" + prefill,
                 "--decode", "" + decode, "--warmup", "" + warmup, "--ctx", "" + Math.max(512, prefill + decode + 8)));
         return new SpeedResult(r.get("prefill_tok_s").asDouble(), r.get("decode_tok_s").asDouble());
     }
@@ -72,7 +72,7 @@ public final class NodeLlamaPeer {
 
     /** Starts a long-lived peer process that keeps {@code model} loaded for many {@link Server#generate} calls. */
     public Server serve(Path model, int threads, int contextLength) {
-        Process p = start(List.of("serve", model.toString(), "--threads", "" + threads, "--ctx", "" + contextLength));
+        Process p = start(List.of("serve", model.toAbsolutePath().toString(), "--threads", "" + threads, "--ctx", "" + contextLength));
         Server s = new Server(p);
         JsonNode hello = s.readLine();
         if (!hello.path("ready").asBoolean()) {

@@ -71,7 +71,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
+        PrintStream err = System.err;
         if (tokens < 0) throw new CommandLine.ParameterException(spec.commandLine(), "-n must be >= 0");
         Path file = model;
         if (file == null) {

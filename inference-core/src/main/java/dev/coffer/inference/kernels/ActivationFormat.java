@@ -6,7 +6,12 @@ package dev.coffer.inference.kernels;
  * multiply activations rounded to the same half type, F32 weights multiply F32.
  */
 enum ActivationFormat {
-    F32, F16, BF16, Q8_0, Q8_K,
-    /** Q8_0 values stored in llama.cpp's AVX2 lane order (see {@code ReferenceDots.dotQ8_0}). */
-    Q8_0_GROUPED
+    F32, F16, BF16,
+    /**
+     * Q8_0 values stored in grouped order within each block of 32 (see {@link Activations#groupedPosition}), so
+     * kernels can form llama.cpp's AVX2 integer lanes.
+     */
+    Q8_0_GROUPED,
+    /** Q8_K values (scales per 256, sums per 16 in natural order), stored grouped within each 32. */
+    Q8_K_GROUPED
 }

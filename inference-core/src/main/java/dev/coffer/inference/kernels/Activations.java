@@ -47,9 +47,8 @@ final class Activations {
                         values.set(F, xo + 4L * i, HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(x.get(F, xo + 4L * i))));
                     }
                 }
-                case Q8_0 -> quantizeQ8_0(x, xo, b, false);
-                case Q8_0_GROUPED -> quantizeQ8_0(x, xo, b, true);
-                case Q8_K -> quantizeQ8_K(x, xo, b);
+                case Q8_0_GROUPED -> quantizeQ8_0(x, xo, b);
+                case Q8_K_GROUPED -> quantizeQ8_K(x, xo, b);
             }
         }
     }
@@ -65,7 +64,7 @@ final class Activations {
         return r < 2 ? 2 * g + r : 16 + 2 * g + (r - 2);
     }
 
-    private void quantizeQ8_0(MemorySegment x, long xo, int b, boolean grouped) {
+    private void quantizeQ8_0(MemorySegment x, long xo, int b) {
         int blocks = cols / 32;
         long qo = (long) b * cols;
         long so = (long) b * blocks * 4;
@@ -77,7 +76,7 @@ final class Activations {
             scales.set(F, so + 4L * blk, HalfFloats.f16ToFloat(HalfFloats.floatToF16(d)));
             for (int j = 0; j < 32; j++) {
                 float v = x.get(F, xo + 4L * (blk * 32 + j)) * id;
-                quants.set(S, 2 * (qo + blk * 32 + (grouped ? groupedPosition(j) : j)), (short) Math.rint(v));
+                quants.set(S, 2 * (qo + blk * 32 + groupedPosition(j)), (short) Math.rint(v));
             }
         }
     }
@@ -107,7 +106,7 @@ final class Activations {
                 int sum = 0;
                 for (int j = g * 16; j < g * 16 + 16; j++) {
                     int q = Math.min(127, (int) Math.rint(iscale * x.get(F, xo + 4L * (blk * 256 + j))));
-                    quants.set(S, 2 * (qo + blk * 256 + j), (short) q);
+                    quants.set(S, 2 * (qo + blk * 256 + (j & ~31) + groupedPosition(j & 31)), (short) q);
                     sum += q;
                 }
                 sums.set(I, sbase + 4L * g, sum);

@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -31,6 +32,7 @@ final class DotKernels {
     static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
     static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
     static final VectorSpecies<Short> S256 = ShortVector.SPECIES_256;
+    static final VectorSpecies<Integer> I256 = IntVector.SPECIES_256;
 
     static float half(MemorySegment s, long off) {
         return Float.float16ToFloat(s.get(H, off));
@@ -89,13 +91,13 @@ final class DotKernels {
     }
 
     // ---------------------------------------------------------------- quantized blocks against Q8_0 / Q8_K
-    // Activations arrive as int16 (Q8 values widened once per matmul, not once per row). Per block (or K-quant
-    // sub-block / group of 16), the exact integer products are summed pairwise into 8 int lanes, converted to
-    // float and accumulated lane-wise with the block's scale; the 8 lanes are reduced in a fixed order at the end
-    // (reduce8). Every step is a 256-bit Vector API operation with exact per-lane IEEE semantics, so the result is
-    // the same on any x86-64 machine. The fast kernels (FusedDots for one token, UnpackedDots for a batch) keep
-    // exactly these lanes and this order; the straightforward reference kernels that define the bits live with
-    // the tests (ReferenceDots), and MatMulBitsTest pins their output.
+    // Activations arrive as int16 (Q8 values widened once per matmul, not once per row), in the grouped order
+    // within each 32. Integer work is exact (int lanes of elements 4i..4i+3, as llama.cpp's AVX2 kernels form
+    // them); the float steps follow llama.cpp's AVX2 kernels per type, and the 8 float lanes are reduced with
+    // reduce8. Every step is a 256-bit Vector API operation or scalar IEEE arithmetic, so the result is the same on
+    // any x86-64 machine. The straightforward reference kernels that define these bits live with the tests
+    // (ReferenceDots; MatMulBitsTest pins their output); FusedDots (one token) and UnpackedDots (a batch) compute
+    // the same operations faster.
 
     private static final VectorShuffle<Float> SWAP4 = VectorShuffle.fromValues(F256, 4, 5, 6, 7, 0, 1, 2, 3);
     private static final VectorShuffle<Float> SWAP2 = VectorShuffle.fromValues(F256, 2, 3, 0, 1, 6, 7, 4, 5);

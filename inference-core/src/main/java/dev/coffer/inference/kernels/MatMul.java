@@ -11,10 +11,10 @@ import java.lang.foreign.MemorySegment;
  * statically over the threads; each row meets every activation row of the batch while it is hot in cache, so
  * batched prefill reads each weight once per batch (matrix-matrix work), not once per token.
  *
- * <p>Quantized weights take one of two paths with identical arithmetic (see {@link DotKernels}): one token
- * (decode) unpacks each weight block in registers as it streams by ({@link FusedDots}); a batch (prefill) expands
- * each weight row once and lets {@link UnpackedDots#TILE} tokens at a time meet it ({@link UnpackedRow},
- * {@link UnpackedDots}). Either way the quantized activations are read from heap arrays, whose range checks C2
+ * <p>Quantized weights take one of two paths with the reference kernels' arithmetic (see {@link DotKernels}):
+ * one token of Q8_0 (decode) unpacks each weight block in registers as it streams by ({@link FusedDots});
+ * otherwise each weight row is expanded once and {@link UnpackedDots#TILE} tokens at a time meet it
+ * ({@link UnpackedRow}, {@link UnpackedDots}). Either way the quantized activations are read from heap arrays, whose range checks C2
  * hoists out of the loops.
  *
  * <p>Scratch memory comes from the injected allocator, sized for the largest batch and row length; the heap copies
@@ -54,9 +54,8 @@ public final class MatMul {
             case F32 -> ActivationFormat.F32;
             case F16 -> ActivationFormat.F16;
             case BF16 -> ActivationFormat.BF16;
-            case Q8_0 -> ActivationFormat.Q8_0_GROUPED;
-            case Q4_0, Q5_0 -> ActivationFormat.Q8_0;
-            case Q4_K, Q6_K -> ActivationFormat.Q8_K;
+            case Q8_0, Q4_0, Q5_0 -> ActivationFormat.Q8_0_GROUPED;
+            case Q4_K, Q6_K -> ActivationFormat.Q8_K_GROUPED;
             default -> throw new UnsupportedTensorTypeException("tensor " + w.name() + " has type " + w.type()
                     + ", which Coffer's kernels do not support (supported: F32, F16, BF16, Q8_0, Q5_0, Q4_0, "
                     + "Q4_K, Q6_K); re-quantize the model, e.g. with 'coffer quantize --type Q8_0'");
@@ -78,14 +77,14 @@ public final class MatMul {
         act.load(format, x, batch, cols);
         switch (format) {
             case F32, F16, BF16 -> multiplyFloat(w, format, batch, out);
-            case Q8_0, Q8_0_GROUPED, Q8_K -> {
-                int blocks = format == ActivationFormat.Q8_K ? cols / 256 : cols / 32;
+            case Q8_0_GROUPED, Q8_K_GROUPED -> {
+                int blocks = format == ActivationFormat.Q8_K_GROUPED ? cols / 256 : cols / 32;
                 MemorySegment.copy(act.quants, Activations.S, 0, xq, 0, batch * cols);
                 MemorySegment.copy(act.scales, DotKernels.F, 0, xs, 0, batch * blocks);
-                if (format == ActivationFormat.Q8_K) {
+                if (format == ActivationFormat.Q8_K_GROUPED) {
                     MemorySegment.copy(act.sums, Activations.I, 0, xm, 0, batch * (cols / 16));
                 }
-                if (batch >= 2 || w.type() == GgmlType.Q5_0) {
+                if (batch >= 2 || w.type() != GgmlType.Q8_0) {
                     multiplyUnpacked(w, batch, blocks, out);
                 } else {
                     multiplyFused(w, blocks, out);
@@ -115,9 +114,8 @@ public final class MatMul {
         });
     }
 
-    /** One token: each weight block is unpacked in registers as it streams from memory. */
+    /** One token of Q8_0: each weight block is unpacked in registers as it streams from memory. */
     private void multiplyFused(Tensor w, int blocks, MemorySegment out) {
-        GgmlType type = w.type();
         int cols = w.cols();
         MemorySegment wd = w.data();
         long rowBytes = w.rowBytes();
@@ -125,24 +123,19 @@ public final class MatMul {
             float[] lanes = unpacked[part].lanes;
             for (int r = start; r < end; r++) {
                 long wo = r * rowBytes;
-                float v = switch (type) {
-                    case Q8_0 -> FusedDots.dotQ8_0(wd, wo, xq, 0, xs, 0, cols, lanes);
-                    case Q4_0 -> FusedDots.dotQ4_0(wd, wo, xq, 0, xs, 0, cols, lanes);
-                    case Q4_K -> FusedDots.dotQ4_K(wd, wo, xq, 0, xs, 0, xm, 0, cols, lanes);
-                    case Q6_K -> FusedDots.dotQ6_K(wd, wo, xq, 0, xs, 0, cols, lanes);
-                    default -> throw new UnsupportedTensorTypeException("unreachable: " + type);
-                };
-                out.set(DotKernels.F, 4L * r, v);
+                out.set(DotKernels.F, 4L * r, FusedDots.dotQ8_0(wd, wo, xq, 0, xs, 0, cols, lanes));
             }
         });
     }
 
     /**
-     * A batch (and Q5_0 always): each weight row is expanded once ({@link UnpackedRow}) and then meets the
-     * batch's tokens, {@link UnpackedDots#TILE} at a time.
+     * Each weight row is expanded once ({@link UnpackedRow}) and then meets the batch's tokens,
+     * {@link UnpackedDots#TILE} at a time.
      */
     private void multiplyUnpacked(Tensor w, int batch, int blocks, MemorySegment out) {
         GgmlType type = w.type();
+        // llama.cpp repacks Q4_0 weights with a multiple of 8 rows on x86 and then sums blocks in order
+        boolean sequential = type == GgmlType.Q4_0 && w.rows() % 8 == 0;
         int cols = w.cols();
         int rows = w.rows();
         MemorySegment wd = w.data();
@@ -161,26 +154,30 @@ public final class MatMul {
                     default -> throw new UnsupportedTensorTypeException("unreachable: " + type);
                 }
                 int b = 0;
-                if (type != GgmlType.Q5_0) { // Q5_0 is rare (mixes); it keeps the one-token kernel
-                    for (; b + UnpackedDots.TILE <= batch; b += UnpackedDots.TILE) {
-                        int xo = b * cols;
-                        int so = b * blocks;
-                        switch (type) {
-                            case Q8_0 -> UnpackedDots.dot32x4(u, xq, xo, cols, xs, so, blocks, cols, results, b, 1);
-                            case Q4_0 -> UnpackedDots.dotQ4_0x4(u, xq, xo, cols, xs, so, blocks, cols, results, b, 1);
-                            case Q4_K -> UnpackedDots.dotQ4_Kx4(u, xq, xo, cols, xs, so, blocks, xm, b * (cols / 16),
-                                    cols / 16, cols, results, b, 1);
-                            case Q6_K -> UnpackedDots.dotQ6_Kx4(u, xq, xo, cols, xs, so, blocks, cols, results, b, 1);
-                            default -> throw new UnsupportedTensorTypeException("unreachable: " + type);
+                for (; b + UnpackedDots.TILE <= batch; b += UnpackedDots.TILE) {
+                    int xo = b * cols;
+                    int so = b * blocks;
+                    switch (type) {
+                        case Q8_0 -> UnpackedDots.dot32x4(u, xq, xo, cols, xs, so, blocks, cols, results, b, 1);
+                        case Q4_0, Q5_0 -> {
+                            if (sequential) {
+                                UnpackedDots.dotQ4_0SequentialX4(u, xq, xo, cols, xs, so, blocks, cols, results, b, 1);
+                            } else {
+                                UnpackedDots.dot32NarrowX4(u, xq, xo, cols, xs, so, blocks, cols, results, b, 1);
+                            }
                         }
+                        case Q4_K -> UnpackedDots.dotQ4_Kx4(u, xq, xo, cols, xs, so, blocks, xm, b * (cols / 16),
+                                cols / 16, cols, results, b, 1);
+                        case Q6_K -> UnpackedDots.dotQ6_Kx4(u, xq, xo, cols, xs, so, blocks, cols, results, b, 1);
+                        default -> throw new UnsupportedTensorTypeException("unreachable: " + type);
                     }
                 }
                 for (; b < batch; b++) {
                     int xo = b * cols;
                     int so = b * blocks;
                     results[b] = switch (type) {
-                        case Q8_0, Q4_0 -> UnpackedDots.dot32(u, xq, xo, xs, so, cols);
-                        case Q5_0 -> UnpackedDots.dotQ5_0(u, xq, xo, xs, so, cols);
+                        case Q8_0, Q4_0, Q5_0 -> sequential ? UnpackedDots.dotQ4_0Sequential(u, xq, xo, xs, so, cols)
+                                : UnpackedDots.dot32(u, xq, xo, xs, so, cols);
                         case Q4_K -> UnpackedDots.dotQ4_K(u, xq, xo, xs, so, xm, b * (cols / 16), cols);
                         case Q6_K -> UnpackedDots.dotQ6_K(u, xq, xo, xs, so, cols);
                         default -> throw new UnsupportedTensorTypeException("unreachable: " + type);

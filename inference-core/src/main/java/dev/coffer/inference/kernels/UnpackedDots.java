@@ -1,6 +1,7 @@
 package dev.coffer.inference.kernels;
 
 import static dev.coffer.inference.kernels.DotKernels.F256;
+import static dev.coffer.inference.kernels.DotKernels.I256;
 import static dev.coffer.inference.kernels.DotKernels.S256;
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
@@ -140,23 +141,104 @@ final class UnpackedDots {
         out[o + 3 * oStride] = reduce8(lanes, 24);
     }
 
-    /** Q5_0: the exact integer block sum times {@code d * activation scale}, accumulated in scalar block order. */
-    static float dotQ5_0(UnpackedRow w, short[] xq, int xo, float[] xs, int so, int n) {
+    /** {@link #dot32x4} for Q4_0 (grouped) and Q5_0, whose small weights allow the cheaper pair sum (see above). */
+    static void dot32NarrowX4(UnpackedRow w, short[] xq, int xo, int xStride, float[] xs, int so, int sStride, int n,
+                        float[] out, int o, int oStride) {
         short[] v = w.values;
         float[] d = w.d;
-        float sum = 0;
+        int x1 = xo + xStride, x2 = xo + 2 * xStride, x3 = xo + 3 * xStride;
+        int s1 = so + sStride, s2 = so + 2 * sStride, s3 = so + 3 * sStride;
+        FloatVector a0 = FloatVector.zero(F256), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < n / 32; b++) {
             int e = 32 * b;
-            IntVector p = ShortVector.fromArray(S256, v, e).mul(ShortVector.fromArray(S256, xq, xo + e))
-                    .add(ShortVector.fromArray(S256, v, e + 16).mul(ShortVector.fromArray(S256, xq, xo + e + 16)))
-                    .reinterpretAsInts();
-            int isum = p.lanewise(LSHL, 16).lanewise(ASHR, 16).add(p.lanewise(ASHR, 16)).reduceLanes(ADD);
-            sum += isum * (d[b] * xs[so + b]);
+            ShortVector w0 = ShortVector.fromArray(S256, v, e);
+            ShortVector w1 = ShortVector.fromArray(S256, v, e + 16);
+            float db = d[b];
+            IntVector p0 = w0.mul(ShortVector.fromArray(S256, xq, xo + e))
+                    .add(w1.mul(ShortVector.fromArray(S256, xq, xo + e + 16))).reinterpretAsInts();
+            IntVector p1 = w0.mul(ShortVector.fromArray(S256, xq, x1 + e))
+                    .add(w1.mul(ShortVector.fromArray(S256, xq, x1 + e + 16))).reinterpretAsInts();
+            IntVector p2 = w0.mul(ShortVector.fromArray(S256, xq, x2 + e))
+                    .add(w1.mul(ShortVector.fromArray(S256, xq, x2 + e + 16))).reinterpretAsInts();
+            IntVector p3 = w0.mul(ShortVector.fromArray(S256, xq, x3 + e))
+                    .add(w1.mul(ShortVector.fromArray(S256, xq, x3 + e + 16))).reinterpretAsInts();
+            a0 = ((FloatVector) p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
+                    .fma(FloatVector.broadcast(F256, db * xs[so + b]), a0);
+            a1 = ((FloatVector) p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
+                    .fma(FloatVector.broadcast(F256, db * xs[s1 + b]), a1);
+            a2 = ((FloatVector) p2.add(p2.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
+                    .fma(FloatVector.broadcast(F256, db * xs[s2 + b]), a2);
+            a3 = ((FloatVector) p3.add(p3.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
+                    .fma(FloatVector.broadcast(F256, db * xs[s3 + b]), a3);
         }
-        return sum;
+        float[] lanes = w.lanes;
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, 8);
+        a2.intoArray(lanes, 16);
+        a3.intoArray(lanes, 24);
+        out[o] = reduce8(lanes, 0);
+        out[o + oStride] = reduce8(lanes, 8);
+        out[o + 2 * oStride] = reduce8(lanes, 16);
+        out[o + 3 * oStride] = reduce8(lanes, 24);
     }
 
-    /** Q4_K: as {@code ReferenceDots.dotQ4_K}: sub-block lanes times {@code (d * xd) * scale}, minus the min term. */
+    /**
+     * Q4_0 in llama.cpp's repacked order (row counts that are multiples of 8): per block the exact integer sum of
+     * its 32 products (at most 32512: exact in a short reduction), then one scalar accumulator,
+     * {@code acc = fma(isum, d * activation scale, acc)}, over the blocks in order.
+     */
+    static float dotQ4_0Sequential(UnpackedRow w, short[] xq, int xo, float[] xs, int so, int n) {
+        short[] v = w.values;
+        float[] d = w.d;
+        float acc = 0;
+        for (int b = 0; b < n / 32; b++) {
+            int e = 32 * b;
+            int isum = ShortVector.fromArray(S256, v, e).mul(ShortVector.fromArray(S256, xq, xo + e))
+                    .add(ShortVector.fromArray(S256, v, e + 16).mul(ShortVector.fromArray(S256, xq, xo + e + 16)))
+                    .reduceLanes(ADD);
+            acc = Math.fma((float) isum, d[b] * xs[so + b], acc);
+        }
+        return acc;
+    }
+
+    /** {@link #dotQ4_0Sequential} for {@link #TILE} tokens (see {@link #dot32x4}). */
+    static void dotQ4_0SequentialX4(UnpackedRow w, short[] xq, int xo, int xStride, float[] xs, int so, int sStride,
+                                    int n, float[] out, int o, int oStride) {
+        short[] v = w.values;
+        float[] d = w.d;
+        int x1 = xo + xStride, x2 = xo + 2 * xStride, x3 = xo + 3 * xStride;
+        int s1 = so + sStride, s2 = so + 2 * sStride, s3 = so + 3 * sStride;
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        for (int b = 0; b < n / 32; b++) {
+            int e = 32 * b;
+            ShortVector w0 = ShortVector.fromArray(S256, v, e);
+            ShortVector w1 = ShortVector.fromArray(S256, v, e + 16);
+            float db = d[b];
+            int i0 = w0.mul(ShortVector.fromArray(S256, xq, xo + e))
+                    .add(w1.mul(ShortVector.fromArray(S256, xq, xo + e + 16))).reduceLanes(ADD);
+            int i1 = w0.mul(ShortVector.fromArray(S256, xq, x1 + e))
+                    .add(w1.mul(ShortVector.fromArray(S256, xq, x1 + e + 16))).reduceLanes(ADD);
+            int i2 = w0.mul(ShortVector.fromArray(S256, xq, x2 + e))
+                    .add(w1.mul(ShortVector.fromArray(S256, xq, x2 + e + 16))).reduceLanes(ADD);
+            int i3 = w0.mul(ShortVector.fromArray(S256, xq, x3 + e))
+                    .add(w1.mul(ShortVector.fromArray(S256, xq, x3 + e + 16))).reduceLanes(ADD);
+            a0 = Math.fma((float) i0, db * xs[so + b], a0);
+            a1 = Math.fma((float) i1, db * xs[s1 + b], a1);
+            a2 = Math.fma((float) i2, db * xs[s2 + b], a2);
+            a3 = Math.fma((float) i3, db * xs[s3 + b], a3);
+        }
+        out[o] = a0;
+        out[o + oStride] = a1;
+        out[o + 2 * oStride] = a2;
+        out[o + 3 * oStride] = a3;
+    }
+
+    /**
+     * Q4_K as llama.cpp's AVX2 kernel: per super-block the 8 sub-blocks' int lanes times their 6-bit scales sum
+     * exactly in int (at most 8 * 63 * 7620), one FMA with {@code activation scale * d} adds them to the float
+     * lanes; the mins form four float chains ({@code -activation scale * dmin} times pairs of sub-block sums),
+     * added after the lane reduction as {@code (m0 + m2) + (m1 + m3)}.
+     */
     static float dotQ4_K(UnpackedRow w, short[] xq, int xo, float[] xs, int so, int[] xm, int mo, int n) {
         short[] v = w.values;
         float[] d = w.d;
@@ -164,28 +246,28 @@ final class UnpackedDots {
         int[] sc = w.sc;
         int[] mn = w.mn;
         FloatVector acc = FloatVector.zero(F256);
-        float minTerm = 0;
-        for (int c = 0; c < n / 64; c++) {
-            int b = c >> 2;
-            float xd = xs[so + b];
-            int m = mo + 4 * c;
-            int mins = mn[2 * c] * (xm[m] + xm[m + 1]) + mn[2 * c + 1] * (xm[m + 2] + xm[m + 3]);
-            minTerm = Math.fma(dmin[b] * xd, (float) mins, minTerm);
-            float db = d[b] * xd;
-            int e = 64 * c;
-            IntVector lo = ShortVector.fromArray(S256, v, e).mul(ShortVector.fromArray(S256, xq, xo + e))
-                    .add(ShortVector.fromArray(S256, v, e + 16).mul(ShortVector.fromArray(S256, xq, xo + e + 16)))
-                    .reinterpretAsInts();
-            acc = ((FloatVector) lo.add(lo.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
-                    .fma(FloatVector.broadcast(F256, db * sc[2 * c]), acc);
-            IntVector hi = ShortVector.fromArray(S256, v, e + 32).mul(ShortVector.fromArray(S256, xq, xo + e + 32))
-                    .add(ShortVector.fromArray(S256, v, e + 48).mul(ShortVector.fromArray(S256, xq, xo + e + 48)))
-                    .reinterpretAsInts();
-            acc = ((FloatVector) hi.add(hi.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
-                    .fma(FloatVector.broadcast(F256, db * sc[2 * c + 1]), acc);
+        float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+        for (int b = 0; b < n / 256; b++) {
+            float yd = xs[so + b];
+            float dm = -yd * dmin[b];
+            int s = 8 * b;
+            int m = mo + 16 * b;
+            m0 = Math.fma(dm, (float) (mn[s] * (xm[m] + xm[m + 1]) + mn[s + 1] * (xm[m + 2] + xm[m + 3])), m0);
+            m1 = Math.fma(dm, (float) (mn[s + 2] * (xm[m + 4] + xm[m + 5]) + mn[s + 3] * (xm[m + 6] + xm[m + 7])), m1);
+            m2 = Math.fma(dm, (float) (mn[s + 4] * (xm[m + 8] + xm[m + 9]) + mn[s + 5] * (xm[m + 10] + xm[m + 11])), m2);
+            m3 = Math.fma(dm, (float) (mn[s + 6] * (xm[m + 12] + xm[m + 13]) + mn[s + 7] * (xm[m + 14] + xm[m + 15])), m3);
+            IntVector isum = IntVector.zero(I256);
+            for (int j = 0; j < 8; j++) {
+                int e = 256 * b + 32 * j;
+                IntVector p = ShortVector.fromArray(S256, v, e).mul(ShortVector.fromArray(S256, xq, xo + e))
+                        .add(ShortVector.fromArray(S256, v, e + 16).mul(ShortVector.fromArray(S256, xq, xo + e + 16)))
+                        .reinterpretAsInts();
+                isum = isum.add(p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).mul(sc[s + j]));
+            }
+            acc = ((FloatVector) isum.convert(I2F, 0)).fma(FloatVector.broadcast(F256, yd * d[b]), acc);
         }
         acc.intoArray(w.lanes, 0);
-        return reduce8(w.lanes, 0) - minTerm;
+        return reduce8(w.lanes, 0) + ((m0 + m2) + (m1 + m3));
     }
 
     /** {@link #dotQ4_K} for {@link #TILE} tokens (see {@link #dot32x4}); {@code mStride} apart in {@code xm}. */
@@ -198,97 +280,75 @@ final class UnpackedDots {
         int[] mn = w.mn;
         int x1 = xo + xStride, x2 = xo + 2 * xStride, x3 = xo + 3 * xStride;
         FloatVector a0 = FloatVector.zero(F256), a1 = a0, a2 = a0, a3 = a0;
-        float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
-        for (int c = 0; c < n / 64; c++) {
-            int b = c >> 2;
-            int mnLo = mn[2 * c];
-            int mnHi = mn[2 * c + 1];
-            float scLo = sc[2 * c];
-            float scHi = sc[2 * c + 1];
-            float db = d[b];
-            float dm = dmin[b];
-            float xd0 = xs[so + b], xd1 = xs[so + sStride + b], xd2 = xs[so + 2 * sStride + b];
-            float xd3 = xs[so + 3 * sStride + b];
-            int m = mo + 4 * c;
-            m0 = Math.fma(dm * xd0, (float) (mnLo * (xm[m] + xm[m + 1]) + mnHi * (xm[m + 2] + xm[m + 3])), m0);
-            m += mStride;
-            m1 = Math.fma(dm * xd1, (float) (mnLo * (xm[m] + xm[m + 1]) + mnHi * (xm[m + 2] + xm[m + 3])), m1);
-            m += mStride;
-            m2 = Math.fma(dm * xd2, (float) (mnLo * (xm[m] + xm[m + 1]) + mnHi * (xm[m + 2] + xm[m + 3])), m2);
-            m += mStride;
-            m3 = Math.fma(dm * xd3, (float) (mnLo * (xm[m] + xm[m + 1]) + mnHi * (xm[m + 2] + xm[m + 3])), m3);
-            float d0 = db * xd0, d1 = db * xd1, d2 = db * xd2, d3 = db * xd3;
-            int e = 64 * c;
-            ShortVector w0 = ShortVector.fromArray(S256, v, e);
-            ShortVector w1 = ShortVector.fromArray(S256, v, e + 16);
-            IntVector p0 = w0.mul(ShortVector.fromArray(S256, xq, xo + e))
-                    .add(w1.mul(ShortVector.fromArray(S256, xq, xo + e + 16))).reinterpretAsInts();
-            IntVector p1 = w0.mul(ShortVector.fromArray(S256, xq, x1 + e))
-                    .add(w1.mul(ShortVector.fromArray(S256, xq, x1 + e + 16))).reinterpretAsInts();
-            IntVector p2 = w0.mul(ShortVector.fromArray(S256, xq, x2 + e))
-                    .add(w1.mul(ShortVector.fromArray(S256, xq, x2 + e + 16))).reinterpretAsInts();
-            IntVector p3 = w0.mul(ShortVector.fromArray(S256, xq, x3 + e))
-                    .add(w1.mul(ShortVector.fromArray(S256, xq, x3 + e + 16))).reinterpretAsInts();
-            a0 = ((FloatVector) p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
-                    .fma(FloatVector.broadcast(F256, d0 * scLo), a0);
-            a1 = ((FloatVector) p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
-                    .fma(FloatVector.broadcast(F256, d1 * scLo), a1);
-            a2 = ((FloatVector) p2.add(p2.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
-                    .fma(FloatVector.broadcast(F256, d2 * scLo), a2);
-            a3 = ((FloatVector) p3.add(p3.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
-                    .fma(FloatVector.broadcast(F256, d3 * scLo), a3);
-            w0 = ShortVector.fromArray(S256, v, e + 32);
-            w1 = ShortVector.fromArray(S256, v, e + 48);
-            p0 = w0.mul(ShortVector.fromArray(S256, xq, xo + e + 32))
-                    .add(w1.mul(ShortVector.fromArray(S256, xq, xo + e + 48))).reinterpretAsInts();
-            p1 = w0.mul(ShortVector.fromArray(S256, xq, x1 + e + 32))
-                    .add(w1.mul(ShortVector.fromArray(S256, xq, x1 + e + 48))).reinterpretAsInts();
-            p2 = w0.mul(ShortVector.fromArray(S256, xq, x2 + e + 32))
-                    .add(w1.mul(ShortVector.fromArray(S256, xq, x2 + e + 48))).reinterpretAsInts();
-            p3 = w0.mul(ShortVector.fromArray(S256, xq, x3 + e + 32))
-                    .add(w1.mul(ShortVector.fromArray(S256, xq, x3 + e + 48))).reinterpretAsInts();
-            a0 = ((FloatVector) p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
-                    .fma(FloatVector.broadcast(F256, d0 * scHi), a0);
-            a1 = ((FloatVector) p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
-                    .fma(FloatVector.broadcast(F256, d1 * scHi), a1);
-            a2 = ((FloatVector) p2.add(p2.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
-                    .fma(FloatVector.broadcast(F256, d2 * scHi), a2);
-            a3 = ((FloatVector) p3.add(p3.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
-                    .fma(FloatVector.broadcast(F256, d3 * scHi), a3);
+        float[] mins = w.mins;
+        java.util.Arrays.fill(mins, 0, 16, 0f);
+        for (int b = 0; b < n / 256; b++) {
+            int s = 8 * b;
+            float dw = d[b];
+            float dmw = dmin[b];
+            for (int t = 0; t < 4; t++) {
+                float dm = -xs[so + t * sStride + b] * dmw;
+                int m = mo + t * mStride + 16 * b;
+                for (int k = 0; k < 4; k++) {
+                    mins[4 * t + k] = Math.fma(dm, (float) (mn[s + 2 * k] * (xm[m + 4 * k] + xm[m + 4 * k + 1])
+                            + mn[s + 2 * k + 1] * (xm[m + 4 * k + 2] + xm[m + 4 * k + 3])), mins[4 * t + k]);
+                }
+            }
+            IntVector i0 = IntVector.zero(I256), i1 = i0, i2 = i0, i3 = i0;
+            for (int j = 0; j < 8; j++) {
+                int e = 256 * b + 32 * j;
+                int scale = sc[s + j];
+                ShortVector w0 = ShortVector.fromArray(S256, v, e);
+                ShortVector w1 = ShortVector.fromArray(S256, v, e + 16);
+                IntVector p0 = w0.mul(ShortVector.fromArray(S256, xq, xo + e))
+                        .add(w1.mul(ShortVector.fromArray(S256, xq, xo + e + 16))).reinterpretAsInts();
+                IntVector p1 = w0.mul(ShortVector.fromArray(S256, xq, x1 + e))
+                        .add(w1.mul(ShortVector.fromArray(S256, xq, x1 + e + 16))).reinterpretAsInts();
+                IntVector p2 = w0.mul(ShortVector.fromArray(S256, xq, x2 + e))
+                        .add(w1.mul(ShortVector.fromArray(S256, xq, x2 + e + 16))).reinterpretAsInts();
+                IntVector p3 = w0.mul(ShortVector.fromArray(S256, xq, x3 + e))
+                        .add(w1.mul(ShortVector.fromArray(S256, xq, x3 + e + 16))).reinterpretAsInts();
+                i0 = i0.add(p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16).mul(scale));
+                i1 = i1.add(p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16).mul(scale));
+                i2 = i2.add(p2.add(p2.lanewise(LSHL, 16)).lanewise(ASHR, 16).mul(scale));
+                i3 = i3.add(p3.add(p3.lanewise(LSHL, 16)).lanewise(ASHR, 16).mul(scale));
+            }
+            a0 = ((FloatVector) i0.convert(I2F, 0)).fma(FloatVector.broadcast(F256, xs[so + b] * dw), a0);
+            a1 = ((FloatVector) i1.convert(I2F, 0)).fma(FloatVector.broadcast(F256, xs[so + sStride + b] * dw), a1);
+            a2 = ((FloatVector) i2.convert(I2F, 0)).fma(FloatVector.broadcast(F256, xs[so + 2 * sStride + b] * dw), a2);
+            a3 = ((FloatVector) i3.convert(I2F, 0)).fma(FloatVector.broadcast(F256, xs[so + 3 * sStride + b] * dw), a3);
         }
         float[] lanes = w.lanes;
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, 8);
         a2.intoArray(lanes, 16);
         a3.intoArray(lanes, 24);
-        out[o] = reduce8(lanes, 0) - m0;
-        out[o + oStride] = reduce8(lanes, 8) - m1;
-        out[o + 2 * oStride] = reduce8(lanes, 16) - m2;
-        out[o + 3 * oStride] = reduce8(lanes, 24) - m3;
+        for (int t = 0; t < 4; t++) {
+            out[o + t * oStride] = reduce8(lanes, 8 * t)
+                    + ((mins[4 * t] + mins[4 * t + 2]) + (mins[4 * t + 1] + mins[4 * t + 3]));
+        }
     }
 
     /**
-     * Q6_K: per group of 16, 8 exact int lanes times {@code (d * xd) * scale}, groups in the order of
-     * {@code ReferenceDots.dotQ6_K} (per quarter: groups at element offsets 0, 32, 64, 96).
+     * Q6_K as llama.cpp's AVX2 kernel: per group of 32, int lanes times the int8 scales of their 16-element half,
+     * summed exactly in int over the super-block (at most 16 * 128 * 16256); one FMA with
+     * {@code activation scale * d} per super-block.
      */
     static float dotQ6_K(UnpackedRow w, short[] xq, int xo, float[] xs, int so, int n) {
         short[] v = w.values;
         float[] d = w.d;
-        int[] sc = w.sc;
+        int[] ls = w.laneScales;
         FloatVector acc = FloatVector.zero(F256);
-        for (int k = 0; k < n / 64; k++) {
-            int b = k >> 2;
-            int hf = (k >> 1) & 1;
-            int c = k & 1;
-            float db = d[b] * xs[so + b];
-            int g = 16 * b + 8 * hf + c;
-            int e = 256 * b + 128 * hf + 16 * c;
-            for (int j = 0; j < 4; j++) {
-                IntVector p = ShortVector.fromArray(S256, v, e + 32 * j)
-                        .mul(ShortVector.fromArray(S256, xq, xo + e + 32 * j)).reinterpretAsInts();
-                acc = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
-                        .fma(FloatVector.broadcast(F256, db * sc[g + 2 * j]), acc);
+        for (int b = 0; b < n / 256; b++) {
+            IntVector isum = IntVector.zero(I256);
+            for (int j = 0; j < 8; j++) {
+                int e = 256 * b + 32 * j;
+                IntVector p = ShortVector.fromArray(S256, v, e).mul(ShortVector.fromArray(S256, xq, xo + e))
+                        .add(ShortVector.fromArray(S256, v, e + 16).mul(ShortVector.fromArray(S256, xq, xo + e + 16)))
+                        .reinterpretAsInts();
+                isum = isum.add(p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).mul(IntVector.fromArray(I256, ls, e / 4)));
             }
+            acc = ((FloatVector) isum.convert(I2F, 0)).fma(FloatVector.broadcast(F256, xs[so + b] * d[b]), acc);
         }
         acc.intoArray(w.lanes, 0);
         return reduce8(w.lanes, 0);
@@ -299,35 +359,34 @@ final class UnpackedDots {
                           float[] out, int o, int oStride) {
         short[] v = w.values;
         float[] d = w.d;
-        int[] sc = w.sc;
+        int[] ls = w.laneScales;
         int x1 = xo + xStride, x2 = xo + 2 * xStride, x3 = xo + 3 * xStride;
         FloatVector a0 = FloatVector.zero(F256), a1 = a0, a2 = a0, a3 = a0;
-        for (int k = 0; k < n / 64; k++) {
-            int b = k >> 2;
-            int hf = (k >> 1) & 1;
-            int c = k & 1;
-            float db = d[b];
-            float d0 = db * xs[so + b], d1 = db * xs[so + sStride + b];
-            float d2 = db * xs[so + 2 * sStride + b], d3 = db * xs[so + 3 * sStride + b];
-            int g = 16 * b + 8 * hf + c;
-            int e = 256 * b + 128 * hf + 16 * c;
-            for (int j = 0; j < 4; j++) {
-                int ej = e + 32 * j;
-                float scale = sc[g + 2 * j];
-                ShortVector wv = ShortVector.fromArray(S256, v, ej);
-                IntVector p0 = wv.mul(ShortVector.fromArray(S256, xq, xo + ej)).reinterpretAsInts();
-                IntVector p1 = wv.mul(ShortVector.fromArray(S256, xq, x1 + ej)).reinterpretAsInts();
-                IntVector p2 = wv.mul(ShortVector.fromArray(S256, xq, x2 + ej)).reinterpretAsInts();
-                IntVector p3 = wv.mul(ShortVector.fromArray(S256, xq, x3 + ej)).reinterpretAsInts();
-                a0 = ((FloatVector) p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
-                        .fma(FloatVector.broadcast(F256, d0 * scale), a0);
-                a1 = ((FloatVector) p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
-                        .fma(FloatVector.broadcast(F256, d1 * scale), a1);
-                a2 = ((FloatVector) p2.add(p2.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
-                        .fma(FloatVector.broadcast(F256, d2 * scale), a2);
-                a3 = ((FloatVector) p3.add(p3.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0))
-                        .fma(FloatVector.broadcast(F256, d3 * scale), a3);
+        for (int b = 0; b < n / 256; b++) {
+            IntVector i0 = IntVector.zero(I256), i1 = i0, i2 = i0, i3 = i0;
+            for (int j = 0; j < 8; j++) {
+                int e = 256 * b + 32 * j;
+                IntVector scale = IntVector.fromArray(I256, ls, e / 4);
+                ShortVector w0 = ShortVector.fromArray(S256, v, e);
+                ShortVector w1 = ShortVector.fromArray(S256, v, e + 16);
+                IntVector p0 = w0.mul(ShortVector.fromArray(S256, xq, xo + e))
+                        .add(w1.mul(ShortVector.fromArray(S256, xq, xo + e + 16))).reinterpretAsInts();
+                IntVector p1 = w0.mul(ShortVector.fromArray(S256, xq, x1 + e))
+                        .add(w1.mul(ShortVector.fromArray(S256, xq, x1 + e + 16))).reinterpretAsInts();
+                IntVector p2 = w0.mul(ShortVector.fromArray(S256, xq, x2 + e))
+                        .add(w1.mul(ShortVector.fromArray(S256, xq, x2 + e + 16))).reinterpretAsInts();
+                IntVector p3 = w0.mul(ShortVector.fromArray(S256, xq, x3 + e))
+                        .add(w1.mul(ShortVector.fromArray(S256, xq, x3 + e + 16))).reinterpretAsInts();
+                i0 = i0.add(p0.add(p0.lanewise(LSHL, 16)).lanewise(ASHR, 16).mul(scale));
+                i1 = i1.add(p1.add(p1.lanewise(LSHL, 16)).lanewise(ASHR, 16).mul(scale));
+                i2 = i2.add(p2.add(p2.lanewise(LSHL, 16)).lanewise(ASHR, 16).mul(scale));
+                i3 = i3.add(p3.add(p3.lanewise(LSHL, 16)).lanewise(ASHR, 16).mul(scale));
             }
+            float db = d[b];
+            a0 = ((FloatVector) i0.convert(I2F, 0)).fma(FloatVector.broadcast(F256, xs[so + b] * db), a0);
+            a1 = ((FloatVector) i1.convert(I2F, 0)).fma(FloatVector.broadcast(F256, xs[so + sStride + b] * db), a1);
+            a2 = ((FloatVector) i2.convert(I2F, 0)).fma(FloatVector.broadcast(F256, xs[so + 2 * sStride + b] * db), a2);
+            a3 = ((FloatVector) i3.convert(I2F, 0)).fma(FloatVector.broadcast(F256, xs[so + 3 * sStride + b] * db), a3);
         }
         float[] lanes = w.lanes;
         a0.intoArray(lanes, 0);

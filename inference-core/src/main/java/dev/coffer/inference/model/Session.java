@@ -71,7 +71,7 @@ public final class Session {
         hb2 = alloc.allocate(4L * mb * c.ffnDim(), "activations");
         logits = alloc.allocate(4L * c.vocabSize(), "logits");
         scores = new MemorySegment[pool.threads()];
-        for (int i = 0; i < scores.length; i++) scores[i] = alloc.allocate(4L * contextLength, "attention-scores");
+        for (int i = 0; i < scores.length; i++) scores[i] = alloc.allocate(4L * (contextLength + 32), "attention-scores");
         int half = c.ropeDims() / 2;
         ropeCos = new float[contextLength * half];
         ropeSin = new float[contextLength * half];
@@ -109,7 +109,7 @@ public final class Session {
         }
         for (int start = 0; start < tokens.length; start += MICRO_BATCH) {
             int n = Math.min(MICRO_BATCH, tokens.length - start);
-            forward(tokens, start, n, start + n == tokens.length);
+            forward(tokens, start, n, start + n == tokens.length, tokens.length > 1);
         }
         float[] out = new float[c.vocabSize()];
         MemorySegment.copy(logits, F, 0, out, 0, out.length);
@@ -121,7 +121,7 @@ public final class Session {
         return prefill(new int[] {token});
     }
 
-    private void forward(int[] tokens, int start, int n, boolean wantLogits) {
+    private void forward(int[] tokens, int start, int n, boolean wantLogits, boolean batched) {
         int dim = c.dim();
         Tensor embd = w.tensor("token_embd.weight");
         for (int t = 0; t < n; t++) RowReader.read(embd, tokens[start + t], x, 4L * t * dim);
@@ -134,13 +134,13 @@ public final class Session {
             rope(q, n, c.heads());
             rope(k, n, c.kvHeads());
             storeKv(l, n);
-            attention(l, n);
+            attention(l, n, batched);
             matmul.multiply(w.tensor(p + "attn_output.weight"), xb, n, xb2);
             addInPlace(x, xb2, n * dim);
             rmsNorm(x, xb, n, w.tensor(p + "ffn_norm.weight"));
             matmul.multiply(w.tensor(p + "ffn_gate.weight"), xb, n, hb);
             matmul.multiply(w.tensor(p + "ffn_up.weight"), xb, n, hb2);
-            swiglu(n * c.ffnDim());
+            swiglu(n);
             matmul.multiply(w.tensor(p + "ffn_down.weight"), hb, n, xb2);
             addInPlace(x, xb2, n * dim);
         }
@@ -196,8 +196,9 @@ public final class Session {
                     }
                     float x0 = buf.get(F, o0);
                     float x1 = buf.get(F, o1);
-                    buf.set(F, o0, x0 * cos - x1 * sin);
-                    buf.set(F, o1, x0 * sin + x1 * cos);
+                    // ggml is compiled with FMA contraction: the first product of each line is fused
+                    buf.set(F, o0, Math.fma(x0, cos, -(x1 * sin)));
+                    buf.set(F, o1, Math.fma(x0, sin, x1 * cos));
                 }
             }
         }
@@ -214,8 +215,16 @@ public final class Session {
         }
     }
 
-    /** Causal grouped-query attention for the n new tokens; writes the concatenated heads to xb. */
-    private void attention(int layer, int n) {
+    /**
+     * Causal grouped-query attention for the n new tokens; writes the concatenated heads to xb.
+     *
+     * <p>Follows llama.cpp's CPU graph without flash attention operation by operation. {@code batched} says
+     * whether llama.cpp would see more than one token in this step: it then multiplies through tinyBLAS (one
+     * 8-lane accumulator, {@link GgmlMath#hsum8}), otherwise through {@code ggml_vec_dot_f16} (four 8-lane
+     * accumulators, the remainder in double). Softmax uses ggml's vectorised exp in groups of 8 and sums in
+     * double; the KV cache is zero beyond the sequence, as llama.cpp's padded cache view is.
+     */
+    private void attention(int layer, int n, boolean batched) {
         int hd = c.headDim();
         int heads = c.heads();
         int group = heads / c.kvHeads();
@@ -223,56 +232,105 @@ public final class Session {
         float scale = (float) (1.0 / Math.sqrt(hd));
         MemorySegment kc = keyCache[layer];
         MemorySegment vc = valueCache[layer];
+        boolean tinyKq = batched && hd % 8 == 0;
         pool.forParts(n * heads, (part, start, end) -> {
             MemorySegment att = scores[part];
             float[] qh = new float[hd];
+            float[] kv = new float[Math.max(hd, 32)];
+            float[] acc = new float[32];
             for (int job = start; job < end; job++) {
                 int t = job / heads;
                 int h = job % heads;
                 int kvh = h / group;
                 int len = position + t + 1;
+                int padded = (len + 31) & ~31;
                 long qo = 4L * (t * c.dim() + h * hd);
                 for (int i = 0; i < hd; i++) qh[i] = Float.float16ToFloat(Float.floatToFloat16(q.get(F, qo + 4L * i)));
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j < len; j++) {
                     long ko = 2L * (j * kvDim + kvh * hd);
-                    float s = 0;
-                    for (int i = 0; i < hd; i++) s += Float.float16ToFloat(kc.get(H, ko + 2L * i)) * qh[i];
-                    s *= scale;
+                    for (int i = 0; i < hd; i++) kv[i] = Float.float16ToFloat(kc.get(H, ko + 2L * i));
+                    float s = (tinyKq ? tinyDot(kv, qh, hd, acc) : vecDotF16(kv, qh, hd, acc)) * scale;
                     att.set(F, 4L * j, s);
                     max = Math.max(max, s);
                 }
                 double sum = 0;
-                for (int j = 0; j < len; j++) {
-                    float e = (float) Math.exp(att.get(F, 4L * j) - max);
-                    att.set(F, 4L * j, e);
-                    sum += e;
+                for (int g = 0; g < len; g += 8) {
+                    for (int l = 0; l < 8; l++) {
+                        int j = g + l;
+                        acc[l] = j < len ? GgmlMath.vexpf(att.get(F, 4L * j) - max) : 0f;
+                        if (j < len) att.set(F, 4L * j, acc[l]);
+                    }
+                    sum += (double) GgmlMath.hsum8(acc, 0);
                 }
                 float inv = (float) (1.0 / sum);
-                for (int j = 0; j < len; j++) {
-                    att.set(F, 4L * j, Float.float16ToFloat(Float.floatToFloat16(att.get(F, 4L * j) * inv)));
+                for (int j = 0; j < padded; j++) {
+                    float p = j < len ? Float.float16ToFloat(Float.floatToFloat16(att.get(F, 4L * j) * inv)) : 0f;
+                    att.set(F, 4L * j, p);
                 }
                 long out = 4L * (t * c.dim() + h * hd);
                 for (int i = 0; i < hd; i++) {
-                    float acc = 0;
-                    for (int j = 0; j < len; j++) {
-                        acc += att.get(F, 4L * j) * Float.float16ToFloat(vc.get(H, 2L * (j * kvDim + kvh * hd + i)));
+                    float o;
+                    if (batched) {
+                        java.util.Arrays.fill(acc, 0, 8, 0f);
+                        for (int j = 0; j < len; j++) {
+                            float v = Float.float16ToFloat(vc.get(H, 2L * (j * kvDim + kvh * hd + i)));
+                            acc[j & 7] = Math.fma(v, att.get(F, 4L * j), acc[j & 7]);
+                        }
+                        o = GgmlMath.hsum8(acc, 0);
+                    } else {
+                        java.util.Arrays.fill(acc, 0f);
+                        for (int j = 0; j < len; j++) {
+                            float v = Float.float16ToFloat(vc.get(H, 2L * (j * kvDim + kvh * hd + i)));
+                            acc[j & 31] = Math.fma(v, att.get(F, 4L * j), acc[j & 31]);
+                        }
+                        o = reduceVecDotF16(acc);
                     }
-                    xb.set(F, out + 4L * i, acc);
+                    xb.set(F, out + 4L * i, o);
                 }
             }
         });
+    }
+
+    /** tinyBLAS's F16 dot: one 8-lane accumulator over chunks of 8 (n % 8 == 0), then hsum. */
+    private static float tinyDot(float[] a, float[] b, int n, float[] acc) {
+        java.util.Arrays.fill(acc, 0, 8, 0f);
+        for (int i = 0; i < n; i++) acc[i & 7] = Math.fma(a[i], b[i], acc[i & 7]);
+        return GgmlMath.hsum8(acc, 0);
+    }
+
+    /** ggml_vec_dot_f16 on AVX2: four 8-lane accumulators over steps of 32, the rest added in double. */
+    private static float vecDotF16(float[] a, float[] b, int n, float[] acc) {
+        java.util.Arrays.fill(acc, 0f);
+        int np = n & ~31;
+        for (int i = 0; i < np; i++) acc[i & 31] = Math.fma(a[i], b[i], acc[i & 31]);
+        double sum = np > 0 ? reduceVecDotF16(acc) : 0.0;
+        for (int i = np; i < n; i++) sum += (double) (a[i] * b[i]);
+        return (float) sum;
+    }
+
+    /** GGML_F16_VEC_REDUCE: ((s0+s2)+(s1+s3)) lane-wise, then ((x0+x4)+(x1+x5))+((x2+x6)+(x3+x7)). */
+    private static float reduceVecDotF16(float[] acc) {
+        float[] x = new float[8];
+        for (int l = 0; l < 8; l++) x[l] = (acc[l] + acc[16 + l]) + (acc[8 + l] + acc[24 + l]);
+        return ((x[0] + x[4]) + (x[1] + x[5])) + ((x[2] + x[6]) + (x[3] + x[7]));
     }
 
     private static void addInPlace(MemorySegment dst, MemorySegment src, int count) {
         for (int i = 0; i < count; i++) dst.set(F, 4L * i, dst.get(F, 4L * i) + src.get(F, 4L * i));
     }
 
-    private void swiglu(int count) {
-        for (int i = 0; i < count; i++) {
-            float g = hb.get(F, 4L * i);
-            float silu = g / (1.0f + (float) Math.exp(-g));
-            hb.set(F, 4L * i, silu * hb2.get(F, 4L * i));
+    /** silu(gate) * up per row, as ggml_vec_swiglu_f32: vectorised silu for groups of 8, libm for the rest. */
+    private void swiglu(int n) {
+        int ffn = c.ffnDim();
+        for (int t = 0; t < n; t++) {
+            long row = 4L * t * ffn;
+            int vectorEnd = ffn & ~7;
+            for (int i = 0; i < ffn; i++) {
+                float g = hb.get(F, row + 4L * i);
+                float silu = i < vectorEnd ? GgmlMath.vsilu(g) : GgmlMath.silu(g);
+                hb.set(F, row + 4L * i, silu * hb2.get(F, row + 4L * i));
+            }
         }
     }
 }

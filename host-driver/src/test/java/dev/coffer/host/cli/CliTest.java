@@ -1,0 +1,112 @@
+package dev.coffer.host.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.coffer.inference.testing.SharedAssets;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The coffer command line as a user drives it: exit codes, stdout, stderr. */
+class CliTest {
+    @TempDir static Path dir;
+    static Path demo;
+
+    record Result(int exit, String out, String err) {}
+
+    @BeforeAll
+    static void makeDemoModel() {
+        demo = dir.resolve("demo.gguf");
+        assertThat(run("synth", "--shape", "demo", "-o", demo.toString()).exit()).isZero();
+    }
+
+    @Test
+    void runIsReproducibleWithTheSameSeedAndPrintsOnlyTheContinuation() {
+        Result a = run("run", "--model", demo.toString(), "-n", "24", "--seed", "7", "--threads", "2");
+        Result b = run("run", "--model", demo.toString(), "-n", "24", "--seed", "7", "--threads", "1");
+        Result c = run("run", "--model", demo.toString(), "-n", "24", "--seed", "8");
+        assertThat(a.exit()).isZero();
+        assertThat(a.out()).isNotBlank().isEqualTo(b.out()).isNotEqualTo(c.out());
+        assertThat(a.out()).doesNotContain("Once upon a time");
+        assertThat(a.err()).contains("prefill:").contains("decode:").contains("tok/s");
+    }
+
+    @Test
+    void runOnARealModelGivesLlamaCppsGreedyText() {
+        Path model = SharedAssets.require("models/stories260K.gguf");
+        Result r = run("run", "--model", model.toString(), "--temp", "0", "-n", "40");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).startsWith(", there was a little girl named Lily. She loved to play outside");
+    }
+
+    @Test
+    void badInputGivesOneClearLineAndExitCodeOne() {
+        Result missing = run("run", "--model", dir.resolve("nope.gguf").toString());
+        assertThat(missing.exit()).isNotZero();
+        assertThat(missing.err()).contains("nope.gguf");
+        Path junk = dir.resolve("junk.gguf");
+        write(junk, "this is not a model");
+        Result bad = run("run", "--model", junk.toString());
+        assertThat(bad.exit()).isEqualTo(1);
+        assertThat(bad.err()).contains("coffer:").contains("not a GGUF file").doesNotContain("Exception");
+    }
+
+    @Test
+    void modelInfoDescribesTheModel() {
+        Result r = run("model", "info", demo.toString());
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("llama").containsIgnoringCase("layers");
+    }
+
+    @Test
+    void quantizeRefusesToOverwrite() {
+        Path out = dir.resolve("exists.gguf");
+        write(out, "precious");
+        Path in = SharedAssets.require("models/stories260K.gguf");
+        Result r = run("quantize", in.toString(), out.toString(), "--type", "Q8_0");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.err()).contains("exists");
+        assertThat(read(out)).isEqualTo("precious");
+    }
+
+    private static Result run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            System.setOut(o);
+            System.setErr(e);
+            picocli.CommandLine cl = CofferCli.commandLine();
+            cl.setOut(new java.io.PrintWriter(o, true));
+            cl.setErr(new java.io.PrintWriter(e, true));
+            int exit = cl.execute(args);
+            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    private static void write(Path p, String s) {
+        try {
+            Files.writeString(p, s);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

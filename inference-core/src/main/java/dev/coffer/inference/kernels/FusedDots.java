@@ -3,11 +3,10 @@ package dev.coffer.inference.kernels;
 import static dev.coffer.inference.kernels.DotKernels.B128;
 import static dev.coffer.inference.kernels.DotKernels.F256;
 import static dev.coffer.inference.kernels.DotKernels.H;
-import static dev.coffer.inference.kernels.DotKernels.I;
-import static dev.coffer.inference.kernels.DotKernels.L;
 import static dev.coffer.inference.kernels.DotKernels.LE;
 import static dev.coffer.inference.kernels.DotKernels.S256;
 import static dev.coffer.inference.kernels.DotKernels.half;
+import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.ASHR;
 import static jdk.incubator.vector.VectorOperators.B2S;
 import static jdk.incubator.vector.VectorOperators.I2F;
@@ -46,5 +45,27 @@ final class FusedDots {
         }
         acc.intoArray(lanes, 0);
         return UnpackedDots.reduce8(lanes, 0);
+    }
+
+    /**
+     * Q4_0 in llama.cpp's repacked order (see {@code ReferenceDots.dotQ4_0Sequential}): per block the exact sum
+     * of its 32 products, then {@code acc = fma(isum, d * activation scale, acc)} in block order. The sum does not
+     * depend on the order of the elements, so the nibbles are used in their natural order against activations in
+     * natural order ({@code xn}), which saves the grouping shuffles.
+     */
+    static float dotQ4_0Sequential(MemorySegment w, long wOff, short[] xn, float[] xs, int n) {
+        float acc = 0;
+        for (int b = 0; b < n / 32; b++) {
+            long wb = wOff + 18L * b;
+            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(B128, w, wb + 2, LE).convertShape(B2S, S256, 0);
+            int e = 32 * b;
+            // |w| <= 8, |x| <= 127: 32 products sum to at most 32512, exact in a short reduction
+            int isum = packed.and((short) 0x0F).sub((short) 8).mul(ShortVector.fromArray(S256, xn, e))
+                    .add(packed.lanewise(ASHR, 4).and((short) 0x0F).sub((short) 8)
+                            .mul(ShortVector.fromArray(S256, xn, e + 16)))
+                    .reduceLanes(ADD);
+            acc = Math.fma((float) isum, Float.float16ToFloat(w.get(H, wb)) * xs[b], acc);
+        }
+        return acc;
     }
 }

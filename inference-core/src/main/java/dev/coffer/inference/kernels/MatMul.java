@@ -29,6 +29,8 @@ public final class MatMul {
     private final short[] xq; // heap copies of the quantized activations: int16 values,
     private final float[] xs; // block scales,
     private final int[] xm;   // and Q8_K per-16 sums
+    private final short[] xn; // one token's int16 values in natural order (Q4_0 decode)
+    private final short[] xt; // Q4_0 (repacked order): the int16 values transposed per group of 16 blocks
 
     public MatMul(Parallel pool, BufferAllocator allocator, int maxBatch, int maxCols) {
         this.pool = pool;
@@ -45,6 +47,8 @@ public final class MatMul {
         this.xq = new short[(int) n];
         this.xs = new float[(int) (n / 32 + 1)];
         this.xm = new int[(int) (n / 16 + 1)];
+        this.xn = new short[maxCols];
+        this.xt = new short[maxBatch * UnpackedRow.transposedLength(maxCols)];
     }
 
     public Parallel pool() { return pool; }
@@ -84,10 +88,12 @@ public final class MatMul {
                 if (format == ActivationFormat.Q8_K_GROUPED) {
                     MemorySegment.copy(act.sums, Activations.I, 0, xm, 0, batch * (cols / 16));
                 }
-                if (batch >= 2 || w.type() != GgmlType.Q8_0) {
-                    multiplyUnpacked(w, batch, blocks, out);
-                } else {
+                if (batch == 1 && w.type() == GgmlType.Q8_0) {
                     multiplyFused(w, blocks, out);
+                } else if (batch == 1 && w.type() == GgmlType.Q4_0 && w.rows() % 8 == 0) {
+                    multiplyQ4_0Sequential(w, out);
+                } else {
+                    multiplyUnpacked(w, batch, blocks, out);
                 }
             }
         }
@@ -128,16 +134,35 @@ public final class MatMul {
         });
     }
 
+    /** One token of Q4_0 in the repacked order: activations back in natural order, then fused block sums. */
+    private void multiplyQ4_0Sequential(Tensor w, MemorySegment out) {
+        int cols = w.cols();
+        for (int e = 0; e < cols; e++) xn[e] = xq[(e & ~31) + Activations.groupedPosition(e & 31)];
+        MemorySegment wd = w.data();
+        long rowBytes = w.rowBytes();
+        pool.forRange(w.rows(), (start, end) -> {
+            for (int r = start; r < end; r++) {
+                out.set(DotKernels.F, 4L * r, FusedDots.dotQ4_0Sequential(wd, r * rowBytes, xn, xs, cols));
+            }
+        });
+    }
+
     /**
      * Each weight row is expanded once ({@link UnpackedRow}) and then meets the batch's tokens,
      * {@link UnpackedDots#TILE} at a time.
      */
     private void multiplyUnpacked(Tensor w, int batch, int blocks, MemorySegment out) {
         GgmlType type = w.type();
-        // llama.cpp repacks Q4_0 weights with a multiple of 8 rows on x86 and then sums blocks in order
-        boolean sequential = type == GgmlType.Q4_0 && w.rows() % 8 == 0;
         int cols = w.cols();
         int rows = w.rows();
+        // llama.cpp repacks Q4_0 weights with a multiple of 8 rows on x86 and then sums blocks in order
+        boolean sequential = type == GgmlType.Q4_0 && w.rows() % 8 == 0;
+        // transposing costs about three unpackings per row: worth it only when many tokens share the row
+        boolean transposed = sequential && batch >= 16;
+        int tLen = UnpackedRow.transposedLength(cols);
+        if (transposed) {
+            for (int b = 0; b < batch; b++) UnpackedRow.transposeBlocks(xq, b * cols, xt, b * tLen, cols);
+        }
         MemorySegment wd = w.data();
         long rowBytes = w.rowBytes();
         pool.forParts(rows, (part, start, end) -> {
@@ -153,6 +178,7 @@ public final class MatMul {
                     case Q6_K -> u.unpackQ6_K(wd, wo, cols);
                     default -> throw new UnsupportedTensorTypeException("unreachable: " + type);
                 }
+                if (transposed) UnpackedRow.transposeBlocks(u.values, 0, u.transposed, 0, cols);
                 int b = 0;
                 for (; b + UnpackedDots.TILE <= batch; b += UnpackedDots.TILE) {
                     int xo = b * cols;
@@ -160,7 +186,10 @@ public final class MatMul {
                     switch (type) {
                         case Q8_0 -> UnpackedDots.dot32x4(u, xq, xo, cols, xs, so, blocks, cols, results, b, 1);
                         case Q4_0, Q5_0 -> {
-                            if (sequential) {
+                            if (transposed) {
+                                UnpackedDots.dotQ4_0SequentialTransposedX4(u, xt, b * tLen, tLen, xs, so, blocks,
+                                        cols, results, b, 1);
+                            } else if (sequential) {
                                 UnpackedDots.dotQ4_0SequentialX4(u, xq, xo, cols, xs, so, blocks, cols, results, b, 1);
                             } else {
                                 UnpackedDots.dot32NarrowX4(u, xq, xo, cols, xs, so, blocks, cols, results, b, 1);

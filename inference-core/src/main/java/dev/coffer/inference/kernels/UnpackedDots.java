@@ -398,4 +398,49 @@ final class UnpackedDots {
         out[o + 2 * oStride] = reduce8(lanes, 16);
         out[o + 3 * oStride] = reduce8(lanes, 24);
     }
+
+    /**
+     * {@link #dotQ4_0Sequential} for {@link #TILE} tokens on the transposed layout ({@link
+     * UnpackedRow#transposeBlocks}; {@code xt} holds each token's activations transposed alike, {@code xtStride}
+     * apart): per group of 16 blocks, 32 multiply-adds give all 16 exact block sums (each at most 32512, exact in
+     * a short), then each token's scalar accumulator takes them in block order.
+     */
+    static void dotQ4_0SequentialTransposedX4(UnpackedRow w, short[] xt, int xo, int xtStride, float[] xs, int so,
+                                              int sStride, int n, float[] out, int o, int oStride) {
+        short[] v = w.transposed;
+        short[] sums = w.blockSums;
+        float[] d = w.d;
+        int blocks = n / 32;
+        int x1 = xo + xtStride, x2 = xo + 2 * xtStride, x3 = xo + 3 * xtStride;
+        float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        for (int g = 0; g < (blocks + 15) / 16; g++) {
+            ShortVector s0 = ShortVector.zero(S256), s1 = s0, s2 = s0, s3 = s0;
+            int base = 512 * g;
+            for (int j = 0; j < 32; j++) {
+                int e = base + 16 * j;
+                ShortVector wv = ShortVector.fromArray(S256, v, e);
+                s0 = s0.add(wv.mul(ShortVector.fromArray(S256, xt, xo + e)));
+                s1 = s1.add(wv.mul(ShortVector.fromArray(S256, xt, x1 + e)));
+                s2 = s2.add(wv.mul(ShortVector.fromArray(S256, xt, x2 + e)));
+                s3 = s3.add(wv.mul(ShortVector.fromArray(S256, xt, x3 + e)));
+            }
+            s0.intoArray(sums, 0);
+            s1.intoArray(sums, 16);
+            s2.intoArray(sums, 32);
+            s3.intoArray(sums, 48);
+            int end = Math.min(16, blocks - 16 * g);
+            for (int k = 0; k < end; k++) {
+                int b = 16 * g + k;
+                float db = d[b];
+                a0 = Math.fma((float) sums[k], db * xs[so + b], a0);
+                a1 = Math.fma((float) sums[16 + k], db * xs[so + sStride + b], a1);
+                a2 = Math.fma((float) sums[32 + k], db * xs[so + 2 * sStride + b], a2);
+                a3 = Math.fma((float) sums[48 + k], db * xs[so + 3 * sStride + b], a3);
+            }
+        }
+        out[o] = a0;
+        out[o + oStride] = a1;
+        out[o + 2 * oStride] = a2;
+        out[o + 3 * oStride] = a3;
+    }
 }

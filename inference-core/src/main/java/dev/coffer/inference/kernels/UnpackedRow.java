@@ -49,6 +49,15 @@ final class UnpackedRow {
     /** Q6_K: per group of 32, its 8 int lanes' scales (lanes 0..3: first 16 elements, lanes 4..7: last 16). */
     final int[] laneScales;
 
+    /**
+     * Q4_0 (repacked order) for a batch: the values transposed so that lane k of a 16-lane vector belongs to block
+     * k of a group of 16 blocks ({@link #transposeBlocks}); with the activations laid out alike, one multiply-add
+     * per element position yields 16 block sums at once, instead of a horizontal reduction per block.
+     */
+    final short[] transposed;
+    /** Per-token block sums of one group of 16 blocks (four tokens). */
+    final short[] blockSums = new short[64];
+
     /** Q4_K min chains of four tokens (four each). */
     final float[] mins = new float[16];
 
@@ -65,6 +74,7 @@ final class UnpackedRow {
         this.sc = new int[maxCols / 32 + 1];
         this.mn = new int[maxCols / 32 + 1];
         this.laneScales = new int[maxCols / 4 + 8];
+        this.transposed = new short[transposedLength(maxCols)];
         this.results = new float[maxBatch];
     }
 
@@ -175,6 +185,26 @@ final class UnpackedRow {
                     }
                 }
             }
+        }
+    }
+
+    /** Length of a row of {@code cols} values in the transposed layout: whole groups of 16 blocks of 32. */
+    static int transposedLength(int cols) {
+        return (cols / 32 + 15) / 16 * 512;
+    }
+
+    /**
+     * {@code dst[base + 512 G + 16 j + k] = src[srcOff + 32 (16 G + k) + j]}: element j of block 16 G + k, for the
+     * {@code n / 32} blocks of a row; lanes of a last, partial group are zero.
+     */
+    static void transposeBlocks(short[] src, int srcOff, short[] dst, int base, int n) {
+        int blocks = n / 32;
+        int len = transposedLength(n);
+        if (blocks % 16 != 0) java.util.Arrays.fill(dst, base + len - 512, base + len, (short) 0);
+        for (int b = 0; b < blocks; b++) {
+            int to = base + 512 * (b >> 4) + (b & 15);
+            int from = srcOff + 32 * b;
+            for (int j = 0; j < 32; j++) dst[to + 16 * j] = src[from + j];
         }
     }
 }

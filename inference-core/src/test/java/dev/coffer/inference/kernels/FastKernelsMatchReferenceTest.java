@@ -21,7 +21,7 @@ class FastKernelsMatchReferenceTest {
     /** 11 rows and 16 rows: Q4_0 sums its blocks in llama.cpp's repacked order when the row count is a multiple of 8. */
     private static final int[] ROW_COUNTS = {11, 16};
     private static final int COLS = 1024;
-    private static final int[] BATCHES = {1, 2, 4, 7};
+    private static final int[] BATCHES = {1, 2, 4, 7, 17};
 
     @ParameterizedTest
     @EnumSource(names = {"Q8_0", "Q5_0", "Q4_0", "Q4_K", "Q6_K"})

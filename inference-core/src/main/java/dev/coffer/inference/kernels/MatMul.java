@@ -12,7 +12,8 @@ import java.lang.foreign.MemorySegment;
  * batched prefill reads each weight once per batch (matrix-matrix work), not once per token.
  *
  * <p>Quantized weights take one of two paths with the reference kernels' arithmetic (see {@link DotKernels}):
- * one token of Q8_0 (decode) unpacks each weight block in registers as it streams by ({@link FusedDots});
+ * one token (decode) of Q8_0, Q4_K or Q4_0 (repacked order) unpacks each weight block in registers as it
+ * streams by ({@link FusedDots});
  * otherwise each weight row is expanded once and {@link UnpackedDots#TILE} tokens at a time meet it
  * ({@link UnpackedRow}, {@link UnpackedDots}). Either way the quantized activations are read from heap arrays, whose range checks C2
  * hoists out of the loops.
@@ -88,7 +89,7 @@ public final class MatMul {
                 if (format == ActivationFormat.Q8_K_GROUPED) {
                     MemorySegment.copy(act.sums, Activations.I, 0, xm, 0, batch * (cols / 16));
                 }
-                if (batch == 1 && w.type() == GgmlType.Q8_0) {
+                if (batch == 1 && (w.type() == GgmlType.Q8_0 || w.type() == GgmlType.Q4_K)) {
                     multiplyFused(w, blocks, out);
                 } else if (batch == 1 && w.type() == GgmlType.Q4_0 && w.rows() % 8 == 0) {
                     multiplyQ4_0Sequential(w, out);
@@ -120,8 +121,9 @@ public final class MatMul {
         });
     }
 
-    /** One token of Q8_0: each weight block is unpacked in registers as it streams from memory. */
+    /** One token of Q8_0 or Q4_K: each weight block is unpacked in registers as it streams from memory. */
     private void multiplyFused(Tensor w, int blocks, MemorySegment out) {
+        GgmlType type = w.type();
         int cols = w.cols();
         MemorySegment wd = w.data();
         long rowBytes = w.rowBytes();
@@ -129,7 +131,12 @@ public final class MatMul {
             float[] lanes = unpacked[part].lanes;
             for (int r = start; r < end; r++) {
                 long wo = r * rowBytes;
-                out.set(DotKernels.F, 4L * r, FusedDots.dotQ8_0(wd, wo, xq, 0, xs, 0, cols, lanes));
+                float v = switch (type) {
+                    case Q8_0 -> FusedDots.dotQ8_0(wd, wo, xq, 0, xs, 0, cols, lanes);
+                    case Q4_K -> FusedDots.dotQ4_K(wd, wo, xq, xs, xm, cols, lanes);
+                    default -> throw new UnsupportedTensorTypeException("unreachable: " + type);
+                };
+                out.set(DotKernels.F, 4L * r, v);
             }
         });
     }

@@ -9,6 +9,8 @@ import dev.coffer.inference.tensor.TensorSource;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * One sequence being generated: the KV cache, the activation buffers and the forward pass.
@@ -35,8 +37,10 @@ public final class Session {
     private final Parallel pool;
     private final MatMul matmul;
     private final int contextLength;
-    private final MemorySegment[] keyCache;   // per layer [ctx][kvDim] f16
-    private final MemorySegment[] valueCache; // per layer [ctx][kvDim] f16
+    // Per layer [ctx][kvDim]. Values are F16 (llama.cpp's cache type) held as floats: exact, and loadable by
+    // FloatVector without a conversion the Vector API does not offer; it doubles the cache's size.
+    private final MemorySegment[] keyCache;
+    private final MemorySegment[] valueCache;
     private final MemorySegment x, xb, xb2, q, k, v, hb, hb2, logits;
     private final MemorySegment[] scores;     // per worker [ctx] floats
     private final float[] ropeCos, ropeSin;   // per position [ctx][ropeDims/2]
@@ -56,7 +60,7 @@ public final class Session {
         this.matmul = new MatMul(pool, alloc, mb, Math.max(c.dim(), c.ffnDim()));
         keyCache = new MemorySegment[c.layers()];
         valueCache = new MemorySegment[c.layers()];
-        long cacheBytes = 2L * contextLength * c.kvDim();
+        long cacheBytes = 4L * contextLength * c.kvDim();
         for (int l = 0; l < c.layers(); l++) {
             keyCache[l] = alloc.allocate(cacheBytes, "kv-cache");
             valueCache[l] = alloc.allocate(cacheBytes, "kv-cache");
@@ -207,10 +211,10 @@ public final class Session {
     private void storeKv(int layer, int n) {
         int kvDim = c.kvDim();
         for (int t = 0; t < n; t++) {
-            long dst = 2L * (position + t) * kvDim;
+            long dst = 4L * (position + t) * kvDim;
             for (int i = 0; i < kvDim; i++) {
-                keyCache[layer].set(H, dst + 2L * i, Float.floatToFloat16(k.get(F, 4L * (t * kvDim + i))));
-                valueCache[layer].set(H, dst + 2L * i, Float.floatToFloat16(v.get(F, 4L * (t * kvDim + i))));
+                keyCache[layer].set(F, dst + 4L * i, Float.float16ToFloat(Float.floatToFloat16(k.get(F, 4L * (t * kvDim + i)))));
+                valueCache[layer].set(F, dst + 4L * i, Float.float16ToFloat(Float.floatToFloat16(v.get(F, 4L * (t * kvDim + i)))));
             }
         }
     }
@@ -233,87 +237,117 @@ public final class Session {
         MemorySegment kc = keyCache[layer];
         MemorySegment vc = valueCache[layer];
         boolean tinyKq = batched && hd % 8 == 0;
+        int lanes = batched ? 8 : 32; // accumulators per output in KQ.V: tinyBLAS 8, ggml_vec_dot_f16 4 x 8
         pool.forParts(n * heads, (part, start, end) -> {
             MemorySegment att = scores[part];
             float[] qh = new float[hd];
-            float[] kv = new float[Math.max(hd, 32)];
-            float[] acc = new float[32];
+            float[] acc = new float[lanes * hd];
             for (int job = start; job < end; job++) {
                 int t = job / heads;
                 int h = job % heads;
                 int kvh = h / group;
                 int len = position + t + 1;
-                int padded = (len + 31) & ~31;
                 long qo = 4L * (t * c.dim() + h * hd);
                 for (int i = 0; i < hd; i++) qh[i] = Float.float16ToFloat(Float.floatToFloat16(q.get(F, qo + 4L * i)));
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j < len; j++) {
-                    long ko = 2L * (j * kvDim + kvh * hd);
-                    for (int i = 0; i < hd; i++) kv[i] = Float.float16ToFloat(kc.get(H, ko + 2L * i));
-                    float s = (tinyKq ? tinyDot(kv, qh, hd, acc) : vecDotF16(kv, qh, hd, acc)) * scale;
+                    long ko = 4L * (j * kvDim + kvh * hd);
+                    float s = (tinyKq ? tinyDot(kc, ko, qh, hd) : vecDotF16(kc, ko, qh, hd)) * scale;
                     att.set(F, 4L * j, s);
                     max = Math.max(max, s);
                 }
                 double sum = 0;
+                float[] group8 = new float[8];
                 for (int g = 0; g < len; g += 8) {
                     for (int l = 0; l < 8; l++) {
                         int j = g + l;
-                        acc[l] = j < len ? GgmlMath.vexpf(att.get(F, 4L * j) - max) : 0f;
-                        if (j < len) att.set(F, 4L * j, acc[l]);
+                        group8[l] = j < len ? GgmlMath.vexpf(att.get(F, 4L * j) - max) : 0f;
+                        if (j < len) att.set(F, 4L * j, group8[l]);
                     }
-                    sum += (double) GgmlMath.hsum8(acc, 0);
+                    sum += (double) GgmlMath.hsum8(group8, 0);
                 }
                 float inv = (float) (1.0 / sum);
-                for (int j = 0; j < padded; j++) {
-                    float p = j < len ? Float.float16ToFloat(Float.floatToFloat16(att.get(F, 4L * j) * inv)) : 0f;
-                    att.set(F, 4L * j, p);
+                for (int j = 0; j < len; j++) {
+                    att.set(F, 4L * j, Float.float16ToFloat(Float.floatToFloat16(att.get(F, 4L * j) * inv)));
                 }
-                long out = 4L * (t * c.dim() + h * hd);
-                for (int i = 0; i < hd; i++) {
-                    float o;
-                    if (batched) {
-                        java.util.Arrays.fill(acc, 0, 8, 0f);
-                        for (int j = 0; j < len; j++) {
-                            float v = Float.float16ToFloat(vc.get(H, 2L * (j * kvDim + kvh * hd + i)));
-                            acc[j & 7] = Math.fma(v, att.get(F, 4L * j), acc[j & 7]);
-                        }
-                        o = GgmlMath.hsum8(acc, 0);
-                    } else {
-                        java.util.Arrays.fill(acc, 0f);
-                        for (int j = 0; j < len; j++) {
-                            float v = Float.float16ToFloat(vc.get(H, 2L * (j * kvDim + kvh * hd + i)));
-                            acc[j & 31] = Math.fma(v, att.get(F, 4L * j), acc[j & 31]);
-                        }
-                        o = reduceVecDotF16(acc);
-                    }
-                    xb.set(F, out + 4L * i, o);
-                }
+                weightedValues(vc, att, len, kvh, lanes, acc, xb, 4L * (t * c.dim() + h * hd));
             }
         });
     }
 
-    /** tinyBLAS's F16 dot: one 8-lane accumulator over chunks of 8 (n % 8 == 0), then hsum. */
-    private static float tinyDot(float[] a, float[] b, int n, float[] acc) {
-        java.util.Arrays.fill(acc, 0, 8, 0f);
-        for (int i = 0; i < n; i++) acc[i & 7] = Math.fma(a[i], b[i], acc[i & 7]);
-        return GgmlMath.hsum8(acc, 0);
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+
+    /**
+     * out[d] = sum_j p[j] * V[j][d] in llama.cpp's order: position j feeds accumulator {@code j % lanes} of its
+     * output (tinyBLAS: 8, ggml_vec_dot_f16: 32), the accumulators are then reduced in their fixed tree.
+     * Vectorised across d, which leaves every output's own sequence of operations unchanged.
+     */
+    private void weightedValues(MemorySegment vc, MemorySegment p, int len, int kvh, int lanes, float[] acc,
+                                MemorySegment out, long outOff) {
+        int hd = c.headDim();
+        int kvDim = c.kvDim();
+        java.util.Arrays.fill(acc, 0f);
+        int vecEnd = hd & ~7;
+        for (int j = 0; j < len; j++) {
+            float pj = p.get(F, 4L * j);
+            int base = (j % lanes) * hd;
+            long vo = 4L * (j * kvDim + kvh * hd);
+            FloatVector pv = FloatVector.broadcast(F8, pj);
+            int d = 0;
+            for (; d < vecEnd; d += 8) {
+                FloatVector.fromMemorySegment(F8, vc, vo + 4L * d, java.nio.ByteOrder.LITTLE_ENDIAN)
+                        .fma(pv, FloatVector.fromArray(F8, acc, base + d)).intoArray(acc, base + d);
+            }
+            for (; d < hd; d++) acc[base + d] = Math.fma(vc.get(F, vo + 4L * d), pj, acc[base + d]);
+        }
+        for (int d = 0; d < hd; d++) {
+            float o;
+            if (lanes == 8) {
+                o = ((acc[d] + acc[4 * hd + d]) + (acc[2 * hd + d] + acc[6 * hd + d]))
+                        + ((acc[hd + d] + acc[5 * hd + d]) + (acc[3 * hd + d] + acc[7 * hd + d]));
+            } else {
+                float[] x = new float[8];
+                for (int l = 0; l < 8; l++) {
+                    x[l] = (acc[l * hd + d] + acc[(16 + l) * hd + d]) + (acc[(8 + l) * hd + d] + acc[(24 + l) * hd + d]);
+                }
+                o = ((x[0] + x[4]) + (x[1] + x[5])) + ((x[2] + x[6]) + (x[3] + x[7]));
+            }
+            out.set(F, outOff + 4L * d, o);
+        }
+    }
+
+    /** tinyBLAS's F16 dot: one 8-lane accumulator over chunks of 8 (n % 8 == 0), then its hsum. */
+    private static float tinyDot(MemorySegment k, long ko, float[] q, int n) {
+        FloatVector a = FloatVector.zero(F8);
+        for (int i = 0; i < n; i += 8) {
+            a = FloatVector.fromMemorySegment(F8, k, ko + 4L * i, java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .fma(FloatVector.fromArray(F8, q, i), a);
+        }
+        float[] t = new float[8];
+        a.intoArray(t, 0);
+        return GgmlMath.hsum8(t, 0);
     }
 
     /** ggml_vec_dot_f16 on AVX2: four 8-lane accumulators over steps of 32, the rest added in double. */
-    private static float vecDotF16(float[] a, float[] b, int n, float[] acc) {
-        java.util.Arrays.fill(acc, 0f);
+    private static float vecDotF16(MemorySegment k, long ko, float[] q, int n) {
         int np = n & ~31;
-        for (int i = 0; i < np; i++) acc[i & 31] = Math.fma(a[i], b[i], acc[i & 31]);
-        double sum = np > 0 ? reduceVecDotF16(acc) : 0.0;
-        for (int i = np; i < n; i++) sum += (double) (a[i] * b[i]);
+        double sum = 0;
+        if (np > 0) {
+            FloatVector s0 = FloatVector.zero(F8), s1 = FloatVector.zero(F8);
+            FloatVector s2 = FloatVector.zero(F8), s3 = FloatVector.zero(F8);
+            java.nio.ByteOrder le = java.nio.ByteOrder.LITTLE_ENDIAN;
+            for (int i = 0; i < np; i += 32) {
+                s0 = FloatVector.fromMemorySegment(F8, k, ko + 4L * i, le).fma(FloatVector.fromArray(F8, q, i), s0);
+                s1 = FloatVector.fromMemorySegment(F8, k, ko + 4L * (i + 8), le).fma(FloatVector.fromArray(F8, q, i + 8), s1);
+                s2 = FloatVector.fromMemorySegment(F8, k, ko + 4L * (i + 16), le).fma(FloatVector.fromArray(F8, q, i + 16), s2);
+                s3 = FloatVector.fromMemorySegment(F8, k, ko + 4L * (i + 24), le).fma(FloatVector.fromArray(F8, q, i + 24), s3);
+            }
+            float[] x = new float[8];
+            s0.add(s2).add(s1.add(s3)).intoArray(x, 0);
+            sum = ((x[0] + x[4]) + (x[1] + x[5])) + ((x[2] + x[6]) + (x[3] + x[7]));
+        }
+        for (int i = np; i < n; i++) sum += (double) (k.get(F, ko + 4L * i) * q[i]);
         return (float) sum;
-    }
-
-    /** GGML_F16_VEC_REDUCE: ((s0+s2)+(s1+s3)) lane-wise, then ((x0+x4)+(x1+x5))+((x2+x6)+(x3+x7)). */
-    private static float reduceVecDotF16(float[] acc) {
-        float[] x = new float[8];
-        for (int l = 0; l < 8; l++) x[l] = (acc[l] + acc[16 + l]) + (acc[8 + l] + acc[24 + l]);
-        return ((x[0] + x[4]) + (x[1] + x[5])) + ((x[2] + x[6]) + (x[3] + x[7]));
     }
 
     private static void addInPlace(MemorySegment dst, MemorySegment src, int count) {

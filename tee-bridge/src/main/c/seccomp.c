@@ -71,50 +71,55 @@ struct filter {
 #define ALLOW SECCOMP_RET_ALLOW
 #define FAIL(e) (SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
 
-/* "measured": a JVM (G1 or Serial GC) dies or hangs under filter 1 without it (SeccompEndToEndTest shows what is
- * attempted). The others are cheap and harmless: they reach no file, process or network. Hot calls come first:
- * the filter is a linear scan. */
+/* Tags in the reasons, from running SeccompEndToEndTest's child JVM (G1 and Serial GC) under reduced lists:
+ *   [needed] a JVM dies without it. pread64, rseq and sched_getaffinity were each left out alone (the JVM then
+ *            crashed); with exactly the [needed] calls plus this library's own it ran its whole workload.
+ *   [used]   the JVM calls it in normal work; left out, it survives, but every call then waits for a round trip
+ *            through the host supervisor and fails (G1 retried a refused clock_nanosleep ~100 times in 1 s).
+ *   [ours]   this library's own calls (writeFully, installSeccomp).
+ *   untagged: not seen in that workload; harmless (no path lookup, no new descriptor or process).
+ * Hot calls come first: the filter is a linear scan. */
 static const struct rule secure_world_rules[] = {
-    {CALL(futex), ALLOW, {{0}}, "thread parking, monitors, GC and JIT hand-offs (measured)"},
-    {CALL(read), ALLOW, {{0}}, "the host channel, descriptors opened before the filter (measured)"},
-    {CALL(write), ALLOW, {{0}}, "the host channel, the JVM's own messages on stderr (measured)"},
+    {CALL(futex), ALLOW, {{0}}, "[needed] thread parking, monitors, GC and JIT hand-offs"},
+    {CALL(read), ALLOW, {{0}}, "[needed] the host channel, descriptors opened before the filter"},
+    {CALL(write), ALLOW, {{0}}, "[needed] the host channel, the JVM's own messages on stderr"},
     {CALL(sendto), ALLOW, {{0}},
-     "Native.writeFully's send(MSG_NOSIGNAL): EPIPE, not SIGPIPE, once the host is gone; carries no descriptor, "
-     "and no new socket can be made to send to"},
-    {CALL(pread64), ALLOW, {{0}}, "classes from the runtime image (lib/modules) opened before the filter (measured)"},
-    {CALL(lseek), ALLOW, {{0}}, "positions in descriptors opened before the filter (measured)"},
-    {CALL(mmap), ALLOW, {{0}}, "Java heap, thread stacks, code cache, malloc arenas (measured)"},
-    {CALL(munmap), ALLOW, {{0}}, "releasing thread stacks and malloc arenas"},
-    {CALL(mprotect), ALLOW, {{0}}, "stack guard pages and code-cache permissions (measured)"},
-    {CALL(madvise), ALLOW, {{0}}, "returning freed heap and stack pages to the kernel"},
+     "[ours] Native.writeFully's send(MSG_NOSIGNAL): EPIPE, not SIGPIPE, once the host is gone; carries no "
+     "descriptor, and no new socket can be made to send to"},
+    {CALL(pread64), ALLOW, {{0}}, "[needed] classes from the runtime image (lib/modules), opened before the filter"},
+    {CALL(lseek), ALLOW, {{0}}, "positions in descriptors opened before the filter"},
+    {CALL(mmap), ALLOW, {{0}}, "[needed] Java heap, thread stacks, code cache, malloc arenas"},
+    {CALL(munmap), ALLOW, {{0}}, "[used] releasing thread stacks, malloc arenas, secret memory"},
+    {CALL(mprotect), ALLOW, {{0}}, "[needed] stack guard pages, code-cache permissions"},
+    {CALL(madvise), ALLOW, {{0}}, "[used] returning freed heap and stack pages to the kernel"},
     {CALL(rt_sigreturn), ALLOW, {{0}},
-     "returning from the JVM's signal handlers: safepoint polls and implicit null checks fault on purpose "
-     "(measured)"},
-    {CALL(rt_sigprocmask), ALLOW, {{0}}, "pthread_create masks signals around clone; per-thread signal masks"},
-    {CALL(sched_yield), ALLOW, {{0}}, "spin-wait back-off"},
-    {CALL(sched_getaffinity), ALLOW, {{0}}, "the JVM counts the CPUs it may use (measured)"},
+     "[needed] returning from the JVM's signal handlers (safepoint polls and implicit null checks fault on "
+     "purpose)"},
+    {CALL(rt_sigprocmask), ALLOW, {{0}}, "[used] pthread_create masks signals around clone"},
+    {CALL(sched_yield), ALLOW, {{0}}, "[used] spin-wait back-off"},
+    {CALL(sched_getaffinity), ALLOW, {{0}}, "[needed] the JVM counts the CPUs it may use"},
     {CALL(clock_gettime), ALLOW, {{0}}, "time, when the vDSO cannot answer"},
-    {CALL(clock_nanosleep), ALLOW, {{0}}, "Thread.sleep and timed waits"},
+    {CALL(clock_nanosleep), ALLOW, {{0}}, "[used] Thread.sleep, GC worker back-off"},
     {CALL(nanosleep), ALLOW, {{0}}, "short sleeps"},
-    {CALL(gettid), ALLOW, {{0}}, "thread ids for the JVM's bookkeeping"},
-    {CALL(getrusage), ALLOW, {{0}}, "CPU time accounting"},
-    {CALL(fstat), ALLOW, {{0}}, "status of descriptors already open (no path lookup)"},
-    {CALL(close), ALLOW, {{0}}, "releasing descriptors (new ones cannot be opened)"},
-    {CALL(rseq), ALLOW, {{0}}, "glibc registers restartable sequences in every new thread (measured)"},
-    {CALL(set_robust_list), ALLOW, {{0}}, "glibc registers robust futexes in every new thread"},
-    {CALL(clone), ALLOW, {IF_ARG_HAS(0, CLONE_THREAD)},
-     "new threads of this process, never a new process (measured)"},
+    {CALL(gettid), ALLOW, {{0}}, "[used] thread ids for the JVM's bookkeeping"},
+    {CALL(getrusage), ALLOW, {{0}}, "[used] CPU time accounting (G1)"},
+    {CALL(fstat), ALLOW, {{0}}, "status of a descriptor already open (no path lookup)"},
+    {CALL(close), ALLOW, {{0}}, "[used] releasing descriptors (new ones cannot be opened)"},
+    {CALL(rseq), ALLOW, {{0}}, "[needed] glibc registers restartable sequences in every new thread"},
+    {CALL(set_robust_list), ALLOW, {{0}}, "[used] glibc registers robust futexes in every new thread"},
+    {CALL(clone), ALLOW, {IF_ARG_HAS(0, CLONE_THREAD)}, "[needed] new threads of this process, never a new process"},
     {CALL(clone3), FAIL(ENOSYS), {{0}},
-     "its flags are in memory a filter cannot read; ENOSYS makes glibc fall back to clone, whose flags are "
-     "checked (measured)"},
-    {CALL(prctl), ALLOW, {IF_ARG_EQ(0, PR_SET_NAME)}, "the JVM names its threads"},
+     "[needed] its flags are in memory a filter cannot read; ENOSYS makes glibc fall back to clone, whose flags "
+     "are checked"},
+    {CALL(prctl), ALLOW, {IF_ARG_EQ(0, PR_SET_NAME)}, "[used] the JVM names its threads"},
     {CALL(prctl), ALLOW, {IF_ARG_EQ(0, PR_GET_NAME)}, "thread names; no other prctl option (PR_SET_DUMPABLE, ...)"},
-    {CALL(exit), ALLOW, {{0}}, "thread exit (measured)"},
-    {CALL(exit_group), ALLOW, {{0}}, "process exit (measured)"},
+    {CALL(exit), ALLOW, {{0}}, "[needed] thread exit"},
+    {CALL(exit_group), ALLOW, {{0}}, "[needed] process exit"},
     {CALL(restart_syscall), ALLOW, {{0}}, "resuming a sleep interrupted by a signal or a ptrace stop"},
-    {CALL(sendmsg), ALLOW, {{0}}, "only to hand the listener to the host: filter 2 refuses it from then on"},
+    {CALL(sendmsg), ALLOW, {{0}}, "[ours] only to hand the listener to the host: filter 2 refuses it from then on"},
     {CALL(seccomp), ALLOW, {IF_ARG_EQ(0, SECCOMP_SET_MODE_FILTER), IF_ARG_EQ(1, SECCOMP_FILTER_FLAG_TSYNC)},
-     "only to install filter 2 (a filter can only narrow what passes); filter 2 refuses seccomp from then on"},
+     "[ours] only to install filter 2 (a filter can only narrow what passes); filter 2 refuses seccomp from then "
+     "on"},
 };
 
 static const struct rule after_handover_rules[] = {
@@ -512,7 +517,8 @@ JNIEXPORT jint JNICALL Java_dev_coffer_tee_natives_Native_superviseDenied(JNIEnv
             }
             return notif->data.nr;
         }
-        /* No task uses the filter any more: every one has exited and been reaped. */
+        /* No task uses the filter any more: every one has exited (on Linux 6.18 already while the last one is a
+         * zombie, before its parent reaps it). */
         if (p.revents & (POLLHUP | POLLERR)) return dev_coffer_tee_natives_Native_SUPERVISE_GONE;
     }
 }

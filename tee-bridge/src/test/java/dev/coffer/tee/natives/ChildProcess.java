@@ -31,6 +31,7 @@ final class ChildProcess implements AutoCloseable {
     private final ScheduledFuture<?> watchdog;
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
     private boolean reaped;
+    private boolean closed;
     private int status;
 
     private ChildProcess(int pid, int fd, long deadlineSeconds) {
@@ -159,8 +160,13 @@ final class ChildProcess implements AutoCloseable {
         return status & 0x7f;
     }
 
+    /** Kills the child unless it was reaped, reaps it, closes the host's end; idempotent. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (!reaped) {
             try {
                 Native.kill(pid, 9);

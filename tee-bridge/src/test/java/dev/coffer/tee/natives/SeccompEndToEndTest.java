@@ -13,6 +13,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -27,6 +28,7 @@ class SeccompEndToEndTest {
     private static final int EACCES = 13;
     private static final int NR_OPENAT = 257;
     private static final int NR_PRCTL = 157;
+    private static final int SIGSYS = 31;
 
     @ParameterizedTest
     @ValueSource(strings = {"-XX:+UseG1GC", "-XX:+UseSerialGC"})
@@ -121,6 +123,36 @@ class SeccompEndToEndTest {
             if (listener >= 0) {
                 Native.close(listener);
             }
+        }
+    }
+
+    @Test
+    void x32SystemCallKillsTheProcess() throws Exception {
+        List<String> command = ChildProcess.javaCommand(SeccompProbeMain.class,
+                Integer.toString(ChildProcess.hostPid()), "x32");
+        Map<Integer, Integer> denied = new ConcurrentHashMap<>();
+        try (ChildProcess child = ChildProcess.start(command, 25)) {
+            int listener = Native.receiveListener(child.fd);
+            Thread supervisor = Thread.ofPlatform().name("seccomp-supervisor").start(() -> {
+                int nr;
+                while ((nr = Native.superviseDenied(listener, 200)) != Native.SUPERVISE_GONE) {
+                    if (nr >= 0) {
+                        denied.merge(nr, 1, Integer::sum);
+                    }
+                }
+            });
+            try {
+                assertThat(child.readLine()).isEqualTo("READY");
+                int status = child.waitFor();
+                assertThat(child.readAll()).as("nothing after the x32 call").isEmpty();
+                assertThat(ChildProcess.exited(status)).isFalse();
+                assertThat(ChildProcess.termSignal(status)).as("SECCOMP_RET_KILL_PROCESS: SIGSYS").isEqualTo(SIGSYS);
+            } finally {
+                child.close();
+                supervisor.join(5_000);
+                Native.close(listener);
+            }
+            assertThat(denied).doesNotContainKey((int) (SeccompProbeMain.X32_SYSCALL_BIT | 39));
         }
     }
 

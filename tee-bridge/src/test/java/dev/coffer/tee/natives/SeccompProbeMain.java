@@ -12,7 +12,8 @@ import java.nio.charset.StandardCharsets;
  * secret memory and one in ordinary memory, installs the seccomp filter (fd 3 is the channel to the host), then
  * tries what the filter must refuse and does what a JVM must still be able to do. It reports {@code key=value}
  * lines, then {@code READY}, and waits for one byte from the host (which probes its memory meanwhile) before
- * exiting 0.
+ * exiting 0. With a second argument {@code x32} it reports {@code READY} right after the filter and makes an x32
+ * system call, which must kill it.
  *
  * <p>After the filter no class may be loaded from the class path: that is a directory here, and reading it needs
  * open(2). Every class of this file is loaded before, and string building avoids {@code +} (its invokedynamic
@@ -24,6 +25,7 @@ public final class SeccompProbeMain {
     private static final int CHANNEL = 3;
     private static final int PAGE = 4096;
     private static final int NR_GETPID = 39;
+    static final long X32_SYSCALL_BIT = 0x4000_0000L;
     static final int NR_SENDMSG = 46;
     static final int NR_SECCOMP = 317;
     private static final int SECCOMP_SET_MODE_FILTER = 1;
@@ -60,6 +62,16 @@ public final class SeccompProbeMain {
         Libc.syscall(NR_GETPID, 0, 0, 0);
 
         Native.installSeccomp(CHANNEL);
+
+        if (args.length > 1 && args[1].equals("x32")) {
+            // getpid with the x32 bit: filter 1 kills the process before the host could be asked.
+            new Report().send("READY");
+            long result = Libc.syscall(X32_SYSCALL_BIT | NR_GETPID, 0, 0, 0);
+            Report survived = new Report();
+            survived.put("survived", Long.toString(result));
+            survived.send("END");
+            System.exit(1);
+        }
 
         Report report = new Report();
         report.put("dumpable", Boolean.toString(dumpable));

@@ -48,7 +48,7 @@ class SecretMemoryTest {
         }
 
         Native.secretUnmap(address, size, size);
-        assertThat(Native.readProcessMemory(self, address, out)).as("unmapped").isEqualTo(-EIO);
+        // Not touched again: another JVM thread may already have mapped something at that address.
     }
 
     @Test

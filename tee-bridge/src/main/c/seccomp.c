@@ -116,6 +116,13 @@ static const struct rule secure_world_rules[] = {
     {CALL(exit), ALLOW, {{0}}, "[needed] thread exit"},
     {CALL(exit_group), ALLOW, {{0}}, "[needed] process exit"},
     {CALL(restart_syscall), ALLOW, {{0}}, "resuming a sleep interrupted by a signal or a ptrace stop"},
+    {.nr = 447, .name = "memfd_secret", ALLOW, {{0}},
+     "[ours] secret memory grows after init (model image, KV cache, activations); it names no path and reaches "
+     "nothing outside the process"},
+    {CALL(ftruncate), ALLOW, {{0}},
+     "[ours] sizing a new memfd_secret before it is mapped; the secure world holds no other writable file "
+     "(the staging memfd is closed once mapped, the image jar is read-only)"},
+    {CALL(mlock2), ALLOW, {{0}}, "[ours] the weaker fallback secret memory, where the kernel lacks memfd_secret"},
     {CALL(sendmsg), ALLOW, {{0}}, "[ours] only to hand the listener to the host: filter 2 refuses it from then on"},
     {CALL(seccomp), ALLOW, {IF_ARG_EQ(0, SECCOMP_SET_MODE_FILTER), IF_ARG_EQ(1, SECCOMP_FILTER_FLAG_TSYNC)},
      "[ours] only to install filter 2 (a filter can only narrow what passes); filter 2 refuses seccomp from then "
@@ -418,6 +425,9 @@ JNIEXPORT jint JNICALL Java_dev_coffer_tee_natives_Native_receiveListener(JNIEnv
         if (fd >= 0) close(fd);
         ct_throw_errno(env, "recvmsg", 0, "more than the one listener descriptor was sent; all were dropped");
         return -1;
+    }
+    if (fd < 0 && byte == 'N') {
+        return -1; /* the secure world failed before its filter: a RETURN frame saying why follows */
     }
     if (fd < 0) {
         ct_throw_errno(env, "recvmsg", 0, "the secure world's byte 0x%02x carried no descriptor",

@@ -47,31 +47,19 @@ public final class Generator {
     }
 
     public Stats generate(int[] promptTokens, int maxTokens, boolean ignoreEos, TokenListener listener) {
-        if (promptTokens.length == 0) throw new IllegalArgumentException("the prompt is empty after tokenization");
-        int room = session.contextLength() - session.position() - promptTokens.length;
-        int budget = Math.min(maxTokens, Math.max(0, room));
-        for (int t : promptTokens) sampler.accept(t);
-        long t0 = System.nanoTime();
-        float[] logits = session.prefill(promptTokens);
-        long t1 = System.nanoTime();
-        int generated = 0;
-        int steps = 0;
-        boolean eos = false;
-        for (; generated < budget; ) {
-            int next = sampler.sample(logits);
-            if (!ignoreEos && tokenizer.isEndOfGeneration(next)) {
-                eos = true;
-                break;
-            }
-            generated++;
-            sampler.accept(next);
-            if (!listener.onToken(next, tokenizer.tokenBytes(next))) break;
-            if (generated < budget) {
-                logits = session.decode(next);
-                steps++;
-            }
+        Generation g = start(promptTokens, maxTokens, ignoreEos);
+        for (int token; (token = g.next()) != Generation.END; ) {
+            if (!listener.onToken(token, g.bytesOf(token))) break;
         }
-        long t2 = System.nanoTime();
-        return new Stats(promptTokens.length, t1 - t0, generated, steps, t2 - t1, eos);
+        return g.stats();
+    }
+
+    /** Prefills the prompt and returns the generation, to be advanced one token at a time. */
+    public Generation start(String prompt, int maxTokens, boolean ignoreEos) {
+        return start(tokenizer.encode(prompt, true, false), maxTokens, ignoreEos);
+    }
+
+    public Generation start(int[] promptTokens, int maxTokens, boolean ignoreEos) {
+        return new Generation(tokenizer, session, sampler, promptTokens, maxTokens, ignoreEos);
     }
 }

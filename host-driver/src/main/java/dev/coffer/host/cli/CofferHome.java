@@ -19,6 +19,19 @@ final class CofferHome {
 
     static Path shared(String relative) { return path().resolve("..").resolve("shared").resolve(relative).normalize(); }
 
+    /**
+     * The operator's state directory (the isolated backend's platform key and sealing secret): {@code COFFER_STATE},
+     * else {@code $XDG_STATE_HOME/coffer}, else {@code ~/.local/state/coffer}.
+     */
+    static Path state() {
+        String explicit = System.getenv("COFFER_STATE");
+        if (explicit != null && !explicit.isBlank()) return Path.of(explicit).toAbsolutePath();
+        String xdg = System.getenv("XDG_STATE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg)
+                : Path.of(System.getProperty("user.home"), ".local", "state");
+        return base.resolve("coffer").toAbsolutePath();
+    }
+
     /** The embedded default model, made by {@code coffer synth --shape demo} on first use. */
     static Path demoModel() { return models().resolve("demo.gguf"); }
 }

@@ -1,5 +1,7 @@
 package dev.coffer.host.cli;
 
+import dev.coffer.host.tee.EnclaveModelRunner;
+import dev.coffer.host.tee.SecureWorldImages;
 import dev.coffer.inference.Generator;
 import dev.coffer.inference.gguf.GgufFile;
 import dev.coffer.inference.kernels.Parallel;
@@ -10,6 +12,13 @@ import dev.coffer.inference.sampling.SamplerConfig;
 import dev.coffer.inference.tensor.BufferAllocator;
 import dev.coffer.inference.tensor.GgufTensorSource;
 import dev.coffer.inference.tokenizer.Tokenizer;
+import dev.coffer.secureworld.InferenceApplication;
+import dev.coffer.secureworld.InferenceCalls;
+import dev.coffer.tee.Backend;
+import dev.coffer.tee.BoundaryStats;
+import dev.coffer.tee.Enclave;
+import dev.coffer.tee.EnclaveImage;
+import dev.coffer.tee.EnclaveSettings;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -66,6 +75,20 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "keep generating past end-of-sequence (for benchmarks)")
     boolean ignoreEos;
 
+    @Option(names = "--tee", paramLabel = "sim|isolated",
+            description = {"run the model inside a secure world: 'isolated' = a separate hardened JVM with memfd_secret",
+                "memory and a seccomp allowlist (a software TEE), 'sim' = the same code in this process (debug).",
+                "The plaintext model is copied in over the channel (development path; encrypted packs come later)."})
+    String tee;
+
+    @Option(names = "--secure-memory", paramLabel = "SIZE",
+            description = "secret-memory budget of the secure world, e.g. 2G or 512M (default: model size + 1G)")
+    String secureMemory;
+
+    @Option(names = "--image", paramLabel = "JAR",
+            description = "secure-world image jar (default: secure-world/target/coffer-secure-world.jar)")
+    Path image;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -87,8 +110,9 @@ final class RunCommand implements Callable<Integer> {
         if (!Files.isRegularFile(file)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "model file not found: " + file);
         }
-        SamplerConfig sampling = new SamplerConfig(temperature, topK, topP, minP, repeatPenalty, 64, seed);
         int nThreads = threads != null ? threads : Parallel.defaultThreads();
+        if (tee != null) return runInSecureWorld(file, nThreads);
+        SamplerConfig sampling = new SamplerConfig(temperature, topK, topP, minP, repeatPenalty, 64, seed);
         try (GgufFile gguf = GgufFile.open(file); Arena arena = Arena.ofShared(); Parallel pool = new Parallel(nThreads)) {
             LlamaModel llama = LlamaModel.load(gguf, new GgufTensorSource(gguf));
             Tokenizer tokenizer = Tokenizer.fromGguf(gguf);
@@ -108,5 +132,58 @@ final class RunCommand implements Callable<Integer> {
                     stats.decodeTokensPerSecond(), nThreads, stats.stoppedAtEos() ? " | stopped at end of sequence" : "");
         }
         return 0;
+    }
+
+    private int runInSecureWorld(Path file, int nThreads) throws Exception {
+        Backend backend;
+        try {
+            backend = Backend.parse(tee);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        long modelBytes = Files.size(file);
+        long budget = secureMemory != null ? ByteSizes.parse(secureMemory, spec) : modelBytes + (1L << 30);
+        EnclaveImage enclaveImage = backend == Backend.SIM && image == null
+                ? EnclaveImage.inProcess(InferenceApplication.class.getName())
+                : SecureWorldImages.load(image != null ? image : SecureWorldImages.defaultJar(CofferHome.path()));
+        EnclaveSettings settings = EnclaveSettings.defaults(backend, CofferHome.state()).withSecureMemory(budget)
+                .withThreads(nThreads);
+        PrintStream err = System.err;
+        try (Enclave enclave = Enclave.create(enclaveImage, settings)) {
+            err.printf(Locale.ROOT, "secure world: %s%s, measurement %s%n", backend.teeType(),
+                    enclave.info().pid().isPresent() ? " (pid " + enclave.info().pid().getAsLong() + ")" : " (in-process, debug)",
+                    enclave.info().identity().measurement().hex().substring(0, 16) + "...");
+            EnclaveModelRunner runner = new EnclaveModelRunner(enclave);
+            try (ByteProgress progress = ByteProgress.start("copy into secret memory", modelBytes, modelBytes > (64L << 20))) {
+                runner.loadPlaintext(file, contextLength, progress);
+            }
+            BoundaryStats before = enclave.stats();
+            PrintStream out = System.out;
+            InferenceCalls.Stats stats = runner.generate(new InferenceCalls.Start(prompt, tokens, ignoreEos, temperature,
+                    topK, topP, minP, repeatPenalty, seed), bytes -> {
+                out.write(bytes, 0, bytes.length);
+                out.flush();
+                return true;
+            });
+            BoundaryStats run = enclave.stats().since(before);
+            out.println();
+            out.flush();
+            var memory = enclave.memory();
+            err.printf(Locale.ROOT, "%nprefill: %d tokens, %.1f tok/s | decode: %d tokens, %.1f tok/s | %d threads%s%n",
+                    stats.promptTokens(), rate(stats.promptTokens(), stats.prefillNanos()), stats.generatedTokens(),
+                    rate(stats.decodeSteps(), stats.decodeNanos()), nThreads,
+                    stats.stoppedAtEos() ? " | stopped at end of sequence" : "");
+            err.printf(Locale.ROOT, "boundary: %d crossings for %d tokens (%.2f per token), %d ocalls, "
+                            + "denied syscalls: %s%s | secret memory: %s, %.1f MiB peak%n",
+                    run.ecalls(), stats.generatedTokens(), run.ecalls() / (double) Math.max(1, stats.generatedTokens()),
+                    run.ocalls(), run.filterEnforced() ? Long.toString(enclave.stats().deniedTotal()) : "n/a (sim)",
+                    enclave.stats().deniedTotal() > 0 ? " " + enclave.stats().deniedByName() : "",
+                    memory.mode(), memory.peak() / (double) (1 << 20));
+        }
+        return 0;
+    }
+
+    private static double rate(int n, long nanos) {
+        return nanos <= 0 ? 0 : n * 1e9 / nanos;
     }
 }

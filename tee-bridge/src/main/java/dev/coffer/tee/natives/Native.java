@@ -106,7 +106,8 @@ public final class Native {
      */
     public static native void installSeccomp(int socketFd);
 
-    /** Host side of {@link #installSeccomp}: receives the one byte and the listener fd it carries. */
+    /** Host side of {@link #installSeccomp}: receives the one byte and the listener fd it carries; -1 when the secure
+     *  world sent the byte {@code 'N'} instead (it failed before installing its filter; a frame saying why follows). */
     public static native int receiveListener(int socketFd);
 
     /**

@@ -1,0 +1,86 @@
+package dev.coffer.inference;
+
+import dev.coffer.inference.model.Session;
+import dev.coffer.inference.sampling.Sampler;
+import dev.coffer.inference.tokenizer.Tokenizer;
+
+/**
+ * One generation, advanced a token at a time by its caller: the prompt is prefilled when it starts, and each
+ * {@link #next()} samples a token (decoding the previous one first). Whoever drives it decides when to stop and
+ * what to do between tokens, so the secure world can hand back each token in one crossing. Time is counted only
+ * inside this object, not while the caller holds the token.
+ */
+public final class Generation {
+    /** {@link #next()} returns this when the generation has ended. */
+    public static final int END = -1;
+
+    private final Tokenizer tokenizer;
+    private final Session session;
+    private final Sampler sampler;
+    private final int promptTokens;
+    private final int budget;
+    private final boolean ignoreEos;
+    private final long prefillNanos;
+    private float[] logits;
+    private int last = END;
+    private int generated;
+    private int steps;
+    private long decodeNanos;
+    private boolean eos;
+    private boolean ended;
+
+    Generation(Tokenizer tokenizer, Session session, Sampler sampler, int[] prompt, int maxTokens, boolean ignoreEos) {
+        if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty after tokenization");
+        if (maxTokens < 0) throw new IllegalArgumentException("maxTokens must be >= 0");
+        this.tokenizer = tokenizer;
+        this.session = session;
+        this.sampler = sampler;
+        this.promptTokens = prompt.length;
+        this.ignoreEos = ignoreEos;
+        int room = session.contextLength() - session.position() - prompt.length;
+        this.budget = Math.min(maxTokens, Math.max(0, room));
+        for (int t : prompt) sampler.accept(t);
+        long t0 = System.nanoTime();
+        this.logits = session.prefill(prompt);
+        this.prefillNanos = System.nanoTime() - t0;
+    }
+
+    /** The next token id, or {@link #END} once the budget is spent or an end-of-generation token came. */
+    public int next() {
+        if (ended || generated >= budget) {
+            ended = true;
+            return END;
+        }
+        long t0 = System.nanoTime();
+        if (last != END) {
+            logits = session.decode(last);
+            steps++;
+        }
+        int token = sampler.sample(logits);
+        if (!ignoreEos && tokenizer.isEndOfGeneration(token)) {
+            eos = true;
+            ended = true;
+            decodeNanos += System.nanoTime() - t0;
+            return END;
+        }
+        generated++;
+        sampler.accept(token);
+        last = token;
+        decodeNanos += System.nanoTime() - t0;
+        return token;
+    }
+
+    /** The bytes of a token (UTF-8 fragments may split across tokens). */
+    public byte[] bytesOf(int token) {
+        return tokenizer.tokenBytes(token);
+    }
+
+    /** Whether {@link #next()} would return {@link #END}: the budget is spent or an end-of-generation token came. */
+    public boolean ended() {
+        return ended || generated >= budget;
+    }
+
+    public Generator.Stats stats() {
+        return new Generator.Stats(promptTokens, prefillNanos, generated, steps, decodeNanos, eos);
+    }
+}

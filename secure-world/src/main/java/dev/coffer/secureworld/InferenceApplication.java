@@ -1,0 +1,139 @@
+package dev.coffer.secureworld;
+
+import dev.coffer.inference.Generation;
+import dev.coffer.inference.Generator;
+import dev.coffer.inference.gguf.GgufFile;
+import dev.coffer.inference.kernels.Parallel;
+import dev.coffer.inference.model.LlamaModel;
+import dev.coffer.inference.model.Session;
+import dev.coffer.inference.sampling.Sampler;
+import dev.coffer.inference.sampling.SamplerConfig;
+import dev.coffer.inference.tensor.GgufTensorSource;
+import dev.coffer.inference.tokenizer.Tokenizer;
+import dev.coffer.secureworld.InferenceCalls.Chunk;
+import dev.coffer.secureworld.InferenceCalls.ModelSummary;
+import dev.coffer.secureworld.InferenceCalls.Start;
+import dev.coffer.secureworld.InferenceCalls.Stats;
+import dev.coffer.secureworld.InferenceCalls.Tokens;
+import dev.coffer.tee.MalformedMessageException;
+import dev.coffer.tee.enclave.EcallTable;
+import dev.coffer.tee.enclave.EnclaveApplication;
+import dev.coffer.tee.enclave.EnclaveContext;
+import dev.coffer.tee.memory.SecretRegion;
+import java.io.ByteArrayOutputStream;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The enclave application: holds the model image, the model, the KV cache and the current generation, all in
+ * secret memory, and serves the data-plane calls of {@link InferenceCalls}. The plaintext model image arrives
+ * through the staging buffer (the development path; encrypted packs replace it with the secure-loader issue).
+ */
+public final class InferenceApplication implements EnclaveApplication {
+    private EnclaveContext context;
+    private Parallel pool;
+    private SecretRegion image;
+    private GgufFile gguf;
+    private SecretBufferAllocator buffers;
+    private Session session;
+    private Tokenizer tokenizer;
+    private Generation generation;
+
+    @Override
+    public void initialize(EnclaveContext context) {
+        this.context = context;
+        this.pool = new Parallel(context.threads());
+    }
+
+    @Override
+    public EcallTable ecalls() {
+        return EcallTable.builder()
+                .on(InferenceCalls.LOAD_BEGIN, this::loadBegin)
+                .on(InferenceCalls.LOAD_CHUNK, this::loadChunk)
+                .on(InferenceCalls.LOAD_END, this::loadEnd)
+                .on(InferenceCalls.START, this::start)
+                .on(InferenceCalls.NEXT, this::next)
+                .on(InferenceCalls.STATS_CALL, v -> stats())
+                .build();
+    }
+
+    private Void loadBegin(long bytes) {
+        unload();
+        if (bytes <= 0) throw new MalformedMessageException("model size must be > 0: " + bytes);
+        image = context.secretMemory().allocate(bytes, "model image");
+        return null;
+    }
+
+    private Void loadChunk(Chunk chunk) {
+        if (image == null) throw new IllegalStateException("load-chunk before load-begin");
+        MemorySegment target = image.segment();
+        MemorySegment staging = context.staging();
+        if (chunk.length() > staging.byteSize() || chunk.offset() < 0
+                || chunk.offset() > target.byteSize() - chunk.length()) {
+            throw new MalformedMessageException("chunk [" + chunk.offset() + ", +" + chunk.length()
+                    + ") is outside the model image or the staging buffer");
+        }
+        MemorySegment.copy(staging, 0, target, chunk.offset(), chunk.length());
+        return null;
+    }
+
+    private ModelSummary loadEnd(int contextLength) {
+        if (image == null) throw new IllegalStateException("load-end before load-begin");
+        if (contextLength < 0) throw new MalformedMessageException("context length must be >= 0");
+        gguf = GgufFile.parse("model", image.segment());
+        LlamaModel model = LlamaModel.load(gguf, new GgufTensorSource(gguf));
+        tokenizer = Tokenizer.fromGguf(gguf);
+        int ctx = contextLength == 0 ? model.config().contextLength() : Math.min(contextLength, model.config().contextLength());
+        buffers = new SecretBufferAllocator(context.secretMemory());
+        session = model.newSession(buffers, pool, ctx);
+        return new ModelSummary(gguf.findString("general.name").orElse("model"),
+                gguf.findString("general.architecture").orElse("?"), ctx, tokenizer.vocabSize(),
+                image.segment().byteSize());
+    }
+
+    private Tokens start(Start s) {
+        if (session == null) throw new IllegalStateException("no model is loaded");
+        session.reset();
+        SamplerConfig config = new SamplerConfig(s.temperature(), s.topK(), s.topP(), s.minP(), s.repeatPenalty(), 64, s.seed());
+        generation = new Generator(tokenizer, session, new Sampler(config)).start(s.prompt(), s.maxTokens(), s.ignoreEos());
+        return next(1);
+    }
+
+    private Tokens next(int max) {
+        if (generation == null) throw new IllegalStateException("no generation was started");
+        if (max <= 0 || max > 4096) throw new MalformedMessageException("tokens per call must be 1..4096: " + max);
+        int[] ids = new int[max];
+        int n = 0;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        while (n < max) {
+            int token = generation.next();
+            if (token == Generation.END) break;
+            ids[n++] = token;
+            bytes.writeBytes(generation.bytesOf(token));
+        }
+        return new Tokens(java.util.Arrays.copyOf(ids, n), bytes.toByteArray(), generation.ended());
+    }
+
+    private Stats stats() {
+        if (generation == null) throw new IllegalStateException("no generation was started");
+        Generator.Stats s = generation.stats();
+        return new Stats(s.promptTokens(), s.prefillNanos(), s.generatedTokens(), s.decodeSteps(), s.decodeNanos(),
+                s.stoppedAtEos());
+    }
+
+    private void unload() {
+        generation = null;
+        session = null;
+        tokenizer = null;
+        if (buffers != null) buffers.close();
+        buffers = null;
+        gguf = null;
+        if (image != null) image.close();
+        image = null;
+    }
+
+    @Override
+    public void terminate() {
+        unload();
+        pool.close();
+    }
+}

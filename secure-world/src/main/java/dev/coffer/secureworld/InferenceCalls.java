@@ -1,0 +1,131 @@
+package dev.coffer.secureworld;
+
+import dev.coffer.tee.Codec;
+import dev.coffer.tee.Ecall;
+import dev.coffer.tee.MessageReader;
+import dev.coffer.tee.MessageWriter;
+
+/**
+ * The secure world's inference calls, shared by the host (which makes them) and {@link InferenceApplication}
+ * (which serves them). The host stays the control plane: it reads the model file, paces the copy through the
+ * staging buffer and decides when to ask for the next token; everything that touches plaintext weights, prompts or
+ * activations happens inside. A decode step, with its new token handed back, is one crossing.
+ */
+public final class InferenceCalls {
+    private InferenceCalls() {
+    }
+
+    /** Copy {@code length} staging bytes to {@code offset} of the model image in secret memory. */
+    public record Chunk(long offset, int length) {
+    }
+
+    /** What the secure world loaded. */
+    public record ModelSummary(String name, String architecture, int contextLength, int vocabularySize, long bytes) {
+    }
+
+    /** Start a generation: sampling settings as {@code coffer run} takes them. */
+    public record Start(String prompt, int maxTokens, boolean ignoreEos, float temperature, int topK, float topP,
+                        float minP, float repeatPenalty, long seed) {
+    }
+
+    /** Tokens produced by one crossing: their ids, their bytes concatenated, and whether the generation ended. */
+    public record Tokens(int[] ids, byte[] bytes, boolean ended) {
+    }
+
+    /** Timings measured inside (nanoseconds). */
+    public record Stats(int promptTokens, long prefillNanos, int generatedTokens, int decodeSteps, long decodeNanos,
+                        boolean stoppedAtEos) {
+    }
+
+    static final Codec<Chunk> CHUNK = new Codec<>() {
+        @Override
+        public void write(Chunk v, MessageWriter out) {
+            out.writeLong(v.offset()).writeInt(v.length());
+        }
+
+        @Override
+        public Chunk read(MessageReader in) {
+            return new Chunk(in.readLong("offset"), in.readCount("length", Integer.MAX_VALUE));
+        }
+    };
+
+    static final Codec<ModelSummary> SUMMARY = new Codec<>() {
+        @Override
+        public void write(ModelSummary v, MessageWriter out) {
+            out.writeString(v.name()).writeString(v.architecture()).writeInt(v.contextLength())
+                    .writeInt(v.vocabularySize()).writeLong(v.bytes());
+        }
+
+        @Override
+        public ModelSummary read(MessageReader in) {
+            return new ModelSummary(in.readString("name"), in.readString("architecture"), in.readInt("context"),
+                    in.readInt("vocabulary"), in.readLong("bytes"));
+        }
+    };
+
+    static final Codec<Start> START_REQUEST = new Codec<>() {
+        @Override
+        public void write(Start v, MessageWriter out) {
+            out.writeString(v.prompt()).writeInt(v.maxTokens()).writeBoolean(v.ignoreEos()).writeFloat(v.temperature())
+                    .writeInt(v.topK()).writeFloat(v.topP()).writeFloat(v.minP()).writeFloat(v.repeatPenalty())
+                    .writeLong(v.seed());
+        }
+
+        @Override
+        public Start read(MessageReader in) {
+            return new Start(in.readString("prompt"), in.readCount("max tokens", Integer.MAX_VALUE),
+                    in.readBoolean("ignore eos"), in.readFloat("temperature"), in.readInt("top-k"), in.readFloat("top-p"),
+                    in.readFloat("min-p"), in.readFloat("repeat penalty"), in.readLong("seed"));
+        }
+    };
+
+    static final Codec<Tokens> TOKENS = new Codec<>() {
+        @Override
+        public void write(Tokens v, MessageWriter out) {
+            out.writeInts(v.ids()).writeBytes(v.bytes()).writeBoolean(v.ended());
+        }
+
+        @Override
+        public Tokens read(MessageReader in) {
+            return new Tokens(in.readInts("ids", 1 << 16), in.readBytes("bytes"), in.readBoolean("ended"));
+        }
+    };
+
+    static final Codec<Stats> STATS = new Codec<>() {
+        @Override
+        public void write(Stats v, MessageWriter out) {
+            out.writeInt(v.promptTokens()).writeLong(v.prefillNanos()).writeInt(v.generatedTokens())
+                    .writeInt(v.decodeSteps()).writeLong(v.decodeNanos()).writeBoolean(v.stoppedAtEos());
+        }
+
+        @Override
+        public Stats read(MessageReader in) {
+            return new Stats(in.readInt("prompt tokens"), in.readLong("prefill nanos"), in.readInt("generated"),
+                    in.readInt("steps"), in.readLong("decode nanos"), in.readBoolean("eos"));
+        }
+    };
+
+    static final Codec<Integer> INT = new Codec<>() {
+        @Override
+        public void write(Integer v, MessageWriter out) {
+            out.writeInt(v);
+        }
+
+        @Override
+        public Integer read(MessageReader in) {
+            return in.readInt("int");
+        }
+    };
+
+    /** Reserve secret memory for a model image of this many bytes (discarding any model loaded before). */
+    public static final Ecall<Long, Void> LOAD_BEGIN = Ecall.of(200, "load-begin", Codec.LONG, Codec.NONE);
+    /** Copy a chunk from the staging buffer into the model image. */
+    public static final Ecall<Chunk, Void> LOAD_CHUNK = Ecall.of(201, "load-chunk", CHUNK, Codec.NONE);
+    /** Parse the image (GGUF) and build the model with a session of this context length (0 = the model's). */
+    public static final Ecall<Integer, ModelSummary> LOAD_END = Ecall.of(202, "load-end", INT, SUMMARY);
+    /** Tokenize, prefill and sample the first token. */
+    public static final Ecall<Start, Tokens> START = Ecall.of(210, "generate-start", START_REQUEST, TOKENS);
+    /** Decode and sample up to this many more tokens. */
+    public static final Ecall<Integer, Tokens> NEXT = Ecall.of(211, "generate-next", INT, TOKENS);
+    public static final Ecall<Void, Stats> STATS_CALL = Ecall.of(212, "generate-stats", Codec.NONE, STATS);
+}

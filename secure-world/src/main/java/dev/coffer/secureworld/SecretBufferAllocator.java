@@ -1,0 +1,52 @@
+package dev.coffer.secureworld;
+
+import dev.coffer.inference.tensor.BufferAllocator;
+import dev.coffer.tee.memory.SecretMemory;
+import dev.coffer.tee.memory.SecretRegion;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * inference-core's buffers (KV cache, activations) carved out of secret memory: small buffers share 16 MiB
+ * regions (a mapping per buffer would cost a memfd and a VMA each), large ones get their own. Closing releases
+ * (zeroizes) every region.
+ */
+final class SecretBufferAllocator implements BufferAllocator, AutoCloseable {
+    private static final long CHUNK = 16L << 20;
+    private static final long ALIGN = 64;
+
+    private final SecretMemory memory;
+    private final List<SecretRegion> regions = new ArrayList<>();
+    private MemorySegment current;
+    private long used;
+
+    SecretBufferAllocator(SecretMemory memory) {
+        this.memory = memory;
+    }
+
+    @Override
+    public synchronized MemorySegment allocate(long byteSize, String purpose) {
+        if (byteSize > CHUNK / 4) {
+            SecretRegion r = memory.allocate(byteSize, purpose);
+            regions.add(r);
+            return r.segment();
+        }
+        long start = (used + ALIGN - 1) / ALIGN * ALIGN;
+        if (current == null || start + byteSize > current.byteSize()) {
+            SecretRegion r = memory.allocate(CHUNK, "buffers");
+            regions.add(r);
+            current = r.segment();
+            start = 0;
+        }
+        used = start + byteSize;
+        return current.asSlice(start, byteSize);
+    }
+
+    @Override
+    public synchronized void close() {
+        regions.forEach(SecretRegion::close);
+        regions.clear();
+        current = null;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.coffer.tee;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+
+/** Builds enclave image jars for tests from tee-bridge's classes (with its native library) and the probe
+ *  application: reproducibly (sorted entries, fixed times), so the same inputs give the same measurement. */
+public final class TestImages {
+    private static final Path CLASSES = Path.of("target/classes");
+    private static final Path TEST_CLASSES = Path.of("target/test-classes");
+
+    private TestImages() {
+    }
+
+    public static Path probeImage(Path dir, int securityVersion) {
+        Path jar = dir.resolve("probe-image-svn" + securityVersion + ".jar");
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().putValue(EnclaveImage.APPLICATION_ATTRIBUTE, "dev.coffer.tee.testapp.ProbeApplication");
+        m.getMainAttributes().putValue("Coffer-Product-Id", "7");
+        m.getMainAttributes().putValue("Coffer-Security-Version", Integer.toString(securityVersion));
+        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(out, m)) {
+            add(jos, CLASSES, null);
+            add(jos, TEST_CLASSES, "dev/coffer/tee/testapp/");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return jar;
+    }
+
+    private static void add(JarOutputStream jos, Path root, String onlyUnder) throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(root)) {
+            files = s.filter(Files::isRegularFile).sorted().toList();
+        }
+        for (Path f : files) {
+            String name = root.relativize(f).toString().replace('\\', '/');
+            if (onlyUnder != null && !name.startsWith(onlyUnder)) continue;
+            JarEntry e = new JarEntry(name);
+            e.setLastModifiedTime(FileTime.fromMillis(0));
+            jos.putNextEntry(e);
+            jos.write(Files.readAllBytes(f));
+            jos.closeEntry();
+        }
+    }
+}

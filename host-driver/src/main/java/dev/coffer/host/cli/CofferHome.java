@@ -20,10 +20,13 @@ final class CofferHome {
     static Path shared(String relative) { return path().resolve("..").resolve("shared").resolve(relative).normalize(); }
 
     /**
-     * The operator's state directory (the isolated backend's platform key and sealing secret): {@code COFFER_STATE},
+     * The operator's state directory (the isolated backend's platform key and sealing secret): system property
+     * {@code coffer.state}, else {@code COFFER_STATE},
      * else {@code $XDG_STATE_HOME/coffer}, else {@code ~/.local/state/coffer}.
      */
     static Path state() {
+        String property = System.getProperty("coffer.state");
+        if (property != null && !property.isBlank()) return Path.of(property).toAbsolutePath();
         String explicit = System.getenv("COFFER_STATE");
         if (explicit != null && !explicit.isBlank()) return Path.of(explicit).toAbsolutePath();
         String xdg = System.getenv("XDG_STATE_HOME");

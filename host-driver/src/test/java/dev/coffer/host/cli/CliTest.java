@@ -74,6 +74,49 @@ class CliTest {
         assertThat(read(out)).isEqualTo("precious");
     }
 
+    private static Path image() {
+        return SharedAssets.repoRoot().resolve("secure-world/target/coffer-secure-world.jar");
+    }
+
+    @Test
+    void runInsideTheSecureWorldGivesThePlaintextEnginesTextAndCountsCrossings() {
+        Path model = SharedAssets.require("models/stories260K.gguf");
+        System.setProperty("coffer.state", dir.resolve("state").toString());
+        Result plain = run("run", "--model", model.toString(), "--temp", "0", "-n", "40");
+        Result isolated = run("run", "--model", model.toString(), "--temp", "0", "-n", "40", "--tee", "isolated",
+                "--image", image().toString());
+        Result sim = run("run", "--model", model.toString(), "--temp", "0", "-n", "40", "--tee", "sim");
+        assertThat(isolated.exit()).as(isolated.err()).isZero();
+        assertThat(isolated.out()).isEqualTo(plain.out());
+        assertThat(sim.out()).isEqualTo(plain.out());
+        assertThat(isolated.err()).contains("secure world: isolated (pid ").contains("41 crossings for 40 tokens")
+                .contains("memfd_secret");
+        assertThat(sim.err()).contains("in-process, debug").contains("n/a (sim)");
+        assertThat(Files.exists(dir.resolve("state/platform-ed25519.pk8"))).isTrue();
+    }
+
+    @Test
+    void teeMeasureIsStableAndTheAllowlistIsPrinted() {
+        Result a = run("tee", "measure", "--image", image().toString());
+        Result b = run("tee", "measure", "--image", image().toString(), "--verbose");
+        assertThat(a.exit()).as(a.err()).isZero();
+        assertThat(a.out().strip()).matches("[0-9a-f]{64}");
+        assertThat(b.out()).startsWith(a.out().strip()).contains("dev.coffer.secureworld.InferenceApplication");
+        Result rules = run("tee", "allowlist");
+        assertThat(rules.out()).contains("futex").contains("clone").doesNotContain("openat");
+        assertThat(rules.err()).contains("rules; default: deny");
+        Result missing = run("tee", "measure", "--image", dir.resolve("none.jar").toString());
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.err()).contains("does not exist");
+    }
+
+    @Test
+    void aBadTeeNameIsAOneLineError() {
+        Result r = run("run", "--model", demo.toString(), "--tee", "sgx");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.err()).contains("unknown TEE backend 'sgx'").doesNotContain("Exception");
+    }
+
     private static Result run(String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;

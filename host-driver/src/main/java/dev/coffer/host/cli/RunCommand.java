@@ -85,6 +85,11 @@ final class RunCommand implements Callable<Integer> {
             description = "secret-memory budget of the secure world, e.g. 2G or 512M (default: model size + 1G)")
     String secureMemory;
 
+    @Option(names = "--allow-mlock-fallback",
+            description = {"where the kernel lacks memfd_secret, accept mlocked memory instead (readable by root;",
+                "reports say memory mode 'mlock')"})
+    boolean allowMlockFallback;
+
     @Option(names = "--image", paramLabel = "JAR",
             description = "secure-world image jar (default: secure-world/target/coffer-secure-world.jar)")
     Path image;
@@ -147,7 +152,7 @@ final class RunCommand implements Callable<Integer> {
                 ? EnclaveImage.inProcess(InferenceApplication.class.getName())
                 : SecureWorldImages.load(image != null ? image : SecureWorldImages.defaultJar(CofferHome.path()));
         EnclaveSettings settings = EnclaveSettings.defaults(backend, CofferHome.state()).withSecureMemory(budget)
-                .withThreads(nThreads);
+                .withThreads(nThreads).withMemoryFallback(allowMlockFallback);
         PrintStream err = System.err;
         try (Enclave enclave = Enclave.create(enclaveImage, settings)) {
             err.printf(Locale.ROOT, "secure world: %s%s, measurement %s%n", backend.teeType(),

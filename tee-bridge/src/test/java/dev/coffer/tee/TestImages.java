@@ -9,6 +9,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
@@ -29,7 +30,13 @@ public final class TestImages {
         m.getMainAttributes().putValue(EnclaveImage.APPLICATION_ATTRIBUTE, "dev.coffer.tee.testapp.ProbeApplication");
         m.getMainAttributes().putValue("Coffer-Product-Id", "7");
         m.getMainAttributes().putValue("Coffer-Security-Version", Integer.toString(securityVersion));
-        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(out, m)) {
+        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(out)) {
+            // The manifest is written by hand: JarOutputStream(out, manifest) stamps it with the current time.
+            JarEntry manifest = new JarEntry(JarFile.MANIFEST_NAME);
+            manifest.setLastModifiedTime(FileTime.fromMillis(0));
+            jos.putNextEntry(manifest);
+            m.write(jos);
+            jos.closeEntry();
             add(jos, CLASSES, null);
             add(jos, TEST_CLASSES, "dev/coffer/tee/testapp/");
         } catch (IOException e) {

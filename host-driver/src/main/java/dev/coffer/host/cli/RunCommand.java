@@ -159,9 +159,13 @@ final class RunCommand implements Callable<Integer> {
                     enclave.info().pid().isPresent() ? " (pid " + enclave.info().pid().getAsLong() + ")" : " (in-process, debug)",
                     enclave.info().identity().measurement().hex().substring(0, 16) + "...");
             EnclaveModelRunner runner = new EnclaveModelRunner(enclave);
+            long loadStart = System.nanoTime();
             try (ByteProgress progress = ByteProgress.start("copy into secret memory", modelBytes, modelBytes > (64L << 20))) {
                 runner.loadPlaintext(file, contextLength, progress);
             }
+            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+            err.printf(Locale.ROOT, "model: %.1f MiB copied into secret memory in %.2f s (%.2f GiB/s)%n",
+                    modelBytes / (double) (1 << 20), loadSeconds, modelBytes / (double) (1L << 30) / loadSeconds);
             BoundaryStats before = enclave.stats();
             PrintStream out = System.out;
             InferenceCalls.Stats stats = runner.generate(new InferenceCalls.Start(prompt, tokens, ignoreEos, temperature,

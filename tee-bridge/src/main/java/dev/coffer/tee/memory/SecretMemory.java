@@ -115,6 +115,15 @@ public final class SecretMemory implements AutoCloseable {
         }
     }
 
+    void populateRange(SecretRegion region, long offset, long length) {
+        long start = System.nanoTime();
+        Native.populate(region.address() + offset, length);
+        synchronized (this) {
+            populateNanos += System.nanoTime() - start;
+            populatedBytes += length;
+        }
+    }
+
     void release(SecretRegion region) {
         synchronized (this) {
             if (live.remove(region) == null) return;

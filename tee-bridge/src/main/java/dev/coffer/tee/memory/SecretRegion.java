@@ -44,6 +44,17 @@ public final class SecretRegion implements AutoCloseable {
         owner.populate(this, threads);
     }
 
+    /** Faults in the pages of {@code [offset, offset + length)} on the calling thread (for populating ahead of a copy
+     *  from another thread). */
+    public void populate(long offset, long length) {
+        if (released) throw new IllegalStateException("secret region '" + purpose + "' was released");
+        if (offset < 0 || length < 0 || offset > mappedBytes - length) {
+            throw new IndexOutOfBoundsException("range [" + offset + ", +" + length + ") outside " + mappedBytes + " bytes");
+        }
+        long first = offset & ~4095L;
+        owner.populateRange(this, first, Math.min(mappedBytes, offset + length + 4095 & ~4095L) - first);
+    }
+
     @Override
     public void close() {
         if (released) return;

@@ -136,7 +136,8 @@ public final class SecureWorldMain {
         }
     }
 
-    static EnclaveApplication instantiate(String className) {
+    /** The application class's public no-argument constructor (both backends create applications this way). */
+    public static EnclaveApplication instantiate(String className) {
         try {
             return (EnclaveApplication) Class.forName(className).getDeclaredConstructor().newInstance();
         } catch (ReflectiveOperationException | ClassCastException e) {

@@ -3,7 +3,6 @@ package dev.coffer.tee.sim;
 import dev.coffer.tee.AbstractEnclave;
 import dev.coffer.tee.Backend;
 import dev.coffer.tee.Builtins;
-import dev.coffer.tee.EnclaveException;
 import dev.coffer.tee.EnclaveImage;
 import dev.coffer.tee.EnclaveInfo;
 import dev.coffer.tee.EnclaveLostException;
@@ -14,6 +13,7 @@ import dev.coffer.tee.enclave.EnclaveApplication;
 import dev.coffer.tee.enclave.EnclaveConfig;
 import dev.coffer.tee.enclave.EnclaveRuntime;
 import dev.coffer.tee.enclave.EnclaveRuntime.Response;
+import dev.coffer.tee.enclave.SecureWorldMain;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -37,7 +37,7 @@ public final class SimEnclave extends AbstractEnclave {
         this.staging = stagingArena.allocate(settings.stagingBytes(), 4096);
         EnclaveConfig config = new EnclaveConfig(Backend.SIM.teeType(), true, image.identity(),
                 settings.secureMemoryBytes(), settings.allowMemoryFallback(), settings.threads());
-        EnclaveApplication app = instantiate(image.applicationClass());
+        EnclaveApplication app = SecureWorldMain.instantiate(image.applicationClass());
         try {
             this.runtime = new EnclaveRuntime(config, platform.sealingKeysFor(image.identity()), app, staging,
                     (mode, policy, data) -> {
@@ -51,14 +51,6 @@ public final class SimEnclave extends AbstractEnclave {
         }
         this.info = new EnclaveInfo(Backend.SIM, true, image.identity(), settings.secureMemoryBytes(), List.of(),
                 OptionalLong.empty());
-    }
-
-    static EnclaveApplication instantiate(String className) {
-        try {
-            return (EnclaveApplication) Class.forName(className).getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException | ClassCastException e) {
-            throw new EnclaveException("cannot instantiate enclave application " + className + ": " + e, e);
-        }
     }
 
     @Override

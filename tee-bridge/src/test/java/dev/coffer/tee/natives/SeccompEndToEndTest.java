@@ -117,7 +117,7 @@ class SeccompEndToEndTest {
                 supervisor.join(5_000);
             }
             Map<String, Integer> named = new TreeMap<>();
-            denied.forEach((nr, count) -> named.put(SyscallNames.of(nr), count));
+            denied.forEach((nr, count) -> named.put(dev.coffer.tee.SyscallNames.name(nr), count));
             System.out.println("[" + gc + "] wait status " + Integer.toHexString(child.waitFor())
                     + ", refused calls: " + named);
             if (listener >= 0) {

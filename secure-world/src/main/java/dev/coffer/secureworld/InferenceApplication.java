@@ -89,6 +89,7 @@ public final class InferenceApplication implements EnclaveApplication {
         int ctx = contextLength == 0 ? model.config().contextLength() : Math.min(contextLength, model.config().contextLength());
         buffers = new SecretBufferAllocator(context.secretMemory());
         session = model.newSession(buffers, pool, ctx);
+        buffers.populate(context.threads());
         return new ModelSummary(gguf.findString("general.name").orElse("model"),
                 gguf.findString("general.architecture").orElse("?"), ctx, tokenizer.vocabSize(),
                 image.segment().byteSize());

@@ -43,6 +43,12 @@ final class SecretBufferAllocator implements BufferAllocator, AutoCloseable {
         return current.asSlice(start, byteSize);
     }
 
+    /** Faults in every region now, with up to {@code threads} threads, so that the first decode steps do not pay
+     *  for populating the KV cache page by page. */
+    synchronized void populate(int threads) {
+        for (SecretRegion r : regions) r.populate(threads);
+    }
+
     @Override
     public synchronized void close() {
         regions.forEach(SecretRegion::close);

@@ -49,13 +49,12 @@ class IsolatedEnclaveTest extends EnclaveContract {
     }
 
     @Test
-    void theSecureWorldIsNotDumpable() throws Exception {
+    void theSecureWorldIsNotDumpableAndRunsUnderItsFilter() throws Exception {
+        assertThat(enclave.call(ProbeCalls.DUMPABLE, null)).isEqualTo("false");
         List<String> status = Files.readAllLines(Path.of("/proc/" + pid() + "/status"));
-        // A non-dumpable process's /proc files belong to root; the kernel reports no core dump filter either way,
-        // so the check is on what non-root attach gives: EPERM (above) and the dumpable flag via /proc/PID/stat's
-        // ownership.
         assertThat(status).anyMatch(l -> l.startsWith("Seccomp:") && l.endsWith("2"));
         assertThat(status).anyMatch(l -> l.startsWith("NoNewPrivs:") && l.endsWith("1"));
+        assertThat(status).anyMatch(l -> l.startsWith("Seccomp_filters:") && l.endsWith("2"));
     }
 
     @Test

@@ -16,12 +16,15 @@ import java.util.TreeMap;
 /** A secure-world application for tests: it tries what an attacker inside would try, and reports the outcome. */
 public final class ProbeApplication implements EnclaveApplication {
     private EnclaveContext context;
+    /** Read at start: after the filter, prctl(PR_GET_DUMPABLE) is itself refused. */
+    private String dumpable;
     private SecretRegion canary;
     private final List<SecretRegion> populated = new ArrayList<>();
 
     @Override
     public void initialize(EnclaveContext context) {
         this.context = context;
+        this.dumpable = Boolean.toString(dev.coffer.tee.natives.Native.isDumpable());
         // Warm up the paths the probes take, so their classes are loaded before the filter.
         tryOpen("/proc/self/status");
         rawSocket();
@@ -55,6 +58,7 @@ public final class ProbeApplication implements EnclaveApplication {
                     populated.add(r);
                     return context.secretMemory().populateNanos();
                 })
+                .on(ProbeCalls.DUMPABLE, v -> dumpable)
                 .build();
     }
 

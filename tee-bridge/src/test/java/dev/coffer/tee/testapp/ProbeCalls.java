@@ -41,6 +41,9 @@ public final class ProbeCalls {
     /** Allocates and populates n bytes of secret memory with all threads. */
     public static final Ecall<Long, Long> POPULATE = Ecall.of(110, "populate", Codec.LONG, Codec.LONG);
 
+    /** prctl(PR_GET_DUMPABLE) inside the secure world, as it was when the application started (after hardening). */
+    public static final Ecall<Void, String> DUMPABLE = Ecall.of(111, "dumpable", Codec.NONE, Codec.STRING);
+
     /** 8 bytes the tests look for in the secure world's memory. */
     public static final long CANARY = 0x43414e4152592121L; // "CANARY!!"
 }

@@ -12,6 +12,8 @@ import dev.coffer.tee.EnclaveImage;
 import dev.coffer.tee.EnclaveSettings;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,8 +31,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code coffer bench tee}: what the secure world costs, measured in one run. The same greedy generation runs
  * in-process on plaintext memory, in the sim secure world and in the isolated one (see {@link TeeEngines}), one
- * engine after the other with the same prompt, threads and token count, each warm. Then the rate of faulting in
- * secret memory against ordinary memory ({@link PopulationBench}).
+ * engine after the other, each in a fresh JVM, with the same prompt, threads and token count, each warm. Then the
+ * rate of faulting in secret memory against ordinary memory ({@link PopulationBench}).
  */
 @Command(name = "tee", mixinStandardHelpOptions = true,
         description = {"Decode and prefill tokens/s in-process (plaintext) vs inside the secure world (--tee sim and",
@@ -76,6 +78,9 @@ final class TeeBench implements Callable<Integer> {
     @Option(names = "--population-mib", paramLabel = "N",
             description = "memory faulted in per population measurement; 0 = skip (default ${DEFAULT-VALUE})")
     long populationMib = 1024;
+
+    @Option(names = "--engine", hidden = true, description = "internal: measure this one engine here, print JSON")
+    String engine;
 
     @Option(names = "--image", paramLabel = "JAR",
             description = "secure-world image jar (default: secure-world/target/coffer-secure-world.jar)")
@@ -130,8 +135,17 @@ final class TeeBench implements Callable<Integer> {
 
     record Report(List<Row> rows, List<Ratio> ratios, PopulationBench.Result population) {}
 
+    /** What one engine's measurement reports, from the fresh JVM that made it (as a JSON line). */
+    record Measured(Run run, double loadSeconds, long denied) {}
+
     @Override
     public Integer call() throws Exception {
+        if (engine != null) {
+            // The child side of measureInFreshJvm: one engine, one model, one thread count.
+            BenchModel m = BenchModel.resolve(models.getFirst());
+            System.out.println(JSON.writeValueAsString(measure(engine, m, threads.getFirst(), image)));
+            return 0;
+        }
         run(System.out);
         return 0;
     }
@@ -141,49 +155,73 @@ final class TeeBench implements Callable<Integer> {
             throw new IllegalArgumentException("need --tokens >= 2, --prompt-tokens >= 2, --runs >= 1, --warmup >= 0");
         }
         Path jar = image != null ? image : SecureWorldImages.defaultJar(BenchHome.path());
-        EnclaveImage isolatedImage = SecureWorldImages.load(jar);
-        // The bench must not touch the operator's platform key: its platform lives and dies with this run.
-        Path state = Files.createTempDirectory("coffer-bench-tee-");
+        SecureWorldImages.load(jar); // fails now, with the fix in its message, rather than after the first engines
         List<Row> rows = new ArrayList<>();
         List<Ratio> ratios = new ArrayList<>();
-        try {
-            if (!json) printHeader(out);
-            for (String spec : models) {
-                BenchModel m = BenchModel.resolve(spec);
-                String prompt = prompt(m.path(), promptTokens);
-                for (int t : threads) {
-                    Map<String, Row> byEngine = new LinkedHashMap<>();
-                    for (String engine : ENGINES) {
-                        Row r = measure(engine, m, t, prompt, isolatedImage, state);
-                        byEngine.put(engine, r);
-                        rows.add(r);
-                        print(out, r);
-                    }
-                    ratios.add(new Ratio(byEngine.get(PLAINTEXT), byEngine.get(SIM), byEngine.get(ISOLATED)));
+        if (!json) printHeader(out);
+        for (String spec : models) {
+            BenchModel m = BenchModel.resolve(spec);
+            for (int t : threads) {
+                Map<String, Row> byEngine = new LinkedHashMap<>();
+                for (String e : ENGINES) {
+                    Measured r = measureInFreshJvm(e, m, t, jar);
+                    Row row = new Row(e, m, t, r.run(), r.loadSeconds(), Files.size(m.path()), r.denied());
+                    byEngine.put(e, row);
+                    rows.add(row);
+                    print(out, row);
                 }
+                ratios.add(new Ratio(byEngine.get(PLAINTEXT), byEngine.get(SIM), byEngine.get(ISOLATED)));
             }
-            printRatios(out, ratios);
-            PopulationBench.Result population = populationMib > 0 ? PopulationBench.measure(populationMib << 20) : null;
-            if (population != null) printPopulation(out, population);
-            return new Report(rows, ratios, population);
-        } finally {
-            deleteRecursively(state);
         }
+        printRatios(out, ratios);
+        PopulationBench.Result population = populationMib > 0 ? PopulationBench.measure(populationMib << 20) : null;
+        if (population != null) printPopulation(out, population);
+        return new Report(rows, ratios, population);
     }
 
-    private Row measure(String engine, BenchModel m, int threads, String prompt, EnclaveImage isolatedImage,
-                        Path state) throws IOException {
+    /**
+     * Runs {@link #measure} in a new JVM with this one's flags and class path. Every engine gets a fresh JVM, as the
+     * isolated secure world always does: measured one after another in a single JVM, an engine ran 25-40% slower
+     * or faster depending on what had run before it (the JIT's profiles carry over, e.g. of mapped against native
+     * memory segments in the kernels), which swamped the boundary's cost.
+     */
+    private Measured measureInFreshJvm(String engine, BenchModel m, int threads, Path jar)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchMain.class.getName(), "tee",
+                "--engine", engine, "--models", m.path().toString(), "--threads", Integer.toString(threads),
+                "--tokens", Integer.toString(tokens), "--prompt-tokens", Integer.toString(promptTokens),
+                "--warmup", Integer.toString(warmup), "--warmup-seconds", Double.toString(warmupSeconds),
+                "--runs", Integer.toString(runs), "--image", jar.toString()));
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int rc = p.waitFor();
+        String last = stdout.strip().lines().reduce((a, b) -> b).orElse("");
+        if (rc != 0 || last.isEmpty()) {
+            throw new IllegalStateException("measuring " + engine + " on " + m.name() + " failed (exit " + rc
+                    + "); its messages are above");
+        }
+        return JSON.readValue(last, Measured.class);
+    }
+
+    /** One engine, in this JVM: load, warm up, then the median of the timed runs. */
+    private Measured measure(String engine, BenchModel m, int threads, Path jar) throws IOException {
+        String prompt = prompt(m.path(), promptTokens);
         int context = promptTokens + tokens + 8;
+        // The bench must not touch the operator's platform key: its platform lives and dies with this measurement.
+        Path state = Files.createTempDirectory("coffer-bench-tee-");
         try (Engine e = switch (engine) {
             case PLAINTEXT -> new TeeEngines.InProcess(m.path(), threads, context);
             // sim runs the application from this class path: the same code, no image jar needed.
             case SIM -> new TeeEngines.InSecureWorld(EnclaveImage.inProcess(InferenceApplication.class.getName()),
                     EnclaveSettings.defaults(Backend.SIM, state).withThreads(threads), m.path(), context);
-            case ISOLATED -> new TeeEngines.InSecureWorld(isolatedImage,
+            case ISOLATED -> new TeeEngines.InSecureWorld(SecureWorldImages.load(jar),
                     EnclaveSettings.defaults(Backend.ISOLATED, state).withThreads(threads), m.path(), context);
-            default -> throw new IllegalArgumentException(engine);
+            default -> throw new IllegalArgumentException("unknown engine " + engine);
         }) {
-            // Cold Vector API code runs far slower than warm, and the isolated JVM starts cold; on a tiny model one
+            // Cold Vector API code runs far slower than warm, and each JVM here starts cold; on a tiny model one
             // generation is over long before the JIT is done, so warm-up also has a floor in time.
             long warmUntil = System.nanoTime() + (long) (warmupSeconds * 1e9);
             for (int i = 0; i < warmup || System.nanoTime() < warmUntil; i++) e.generate(prompt, tokens);
@@ -191,8 +229,9 @@ final class TeeBench implements Callable<Integer> {
             List<Run> timed = new ArrayList<>();
             for (int i = 0; i < runs; i++) timed.add(e.generate(prompt, tokens));
             timed.sort(Comparator.comparingLong(Run::hostDecodeNanos));
-            Run run = timed.get(timed.size() / 2);
-            return new Row(engine, m, threads, run, e.loadSeconds(), Files.size(m.path()), e.deniedSyscalls());
+            return new Measured(timed.get(timed.size() / 2), e.loadSeconds(), e.deniedSyscalls());
+        } finally {
+            deleteRecursively(state);
         }
     }
 

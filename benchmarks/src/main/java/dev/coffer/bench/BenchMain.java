@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
  * this class (with the peers on the class path) instead of the product CLI when the first argument is "bench".
  */
 @Command(name = "coffer bench", mixinStandardHelpOptions = true,
-        description = "Benchmarks against llama.cpp peers (node-llama-cpp for speed, java-llama.cpp for correctness).",
-        subcommands = {EngineBench.class, CommandLine.HelpCommand.class})
+        description = {"Benchmarks against llama.cpp peers (node-llama-cpp for speed, java-llama.cpp for correctness),",
+            "and of the secure world against in-process plaintext (tee)."},
+        subcommands = {EngineBench.class, TeeBench.class, CommandLine.HelpCommand.class})
 public final class BenchMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,8 +1,6 @@
 package dev.coffer.tee;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -17,7 +15,7 @@ import java.util.jar.Manifest;
  * application ({@code Coffer-Enclave-Application}) and optionally its product id and security version
  * ({@code Coffer-Product-Id}, {@code Coffer-Security-Version}). Its measurement is SHA-256 over the jar's bytes and
  * the launch configuration ({@link SecureWorldLaunch}), so the same build gives the same measurement anywhere.
- * Images are not signed yet: the signer is all zero.
+ * The signer is SHA-256 of the key that made {@code <image>.sig} ({@link ImageSignature}), all zero when unsigned.
  */
 public record EnclaveImage(Optional<Path> jar, String applicationClass, EnclaveIdentity identity) {
     public static final String APPLICATION_ATTRIBUTE = "Coffer-Enclave-Application";
@@ -28,8 +26,17 @@ public record EnclaveImage(Optional<Path> jar, String applicationClass, EnclaveI
         Objects.requireNonNull(identity, "identity");
     }
 
-    /** Reads and measures an image jar. */
+    /** Reads and measures an image jar, and checks its signature file if it has one. */
     public static EnclaveImage fromJar(Path jar) {
+        return read(jar, true);
+    }
+
+    /** Reads and measures an image jar without looking at a signature (to sign it). */
+    static EnclaveImage fromJarIgnoringSignature(Path jar) {
+        return read(jar, false);
+    }
+
+    private static EnclaveImage read(Path jar, boolean checkSignature) {
         if (!Files.isRegularFile(jar)) {
             throw new EnclaveException("enclave image " + jar + " does not exist: build it with ./coffer test or mvn package");
         }
@@ -41,8 +48,10 @@ public record EnclaveImage(Optional<Path> jar, String applicationClass, EnclaveI
                     "enclave image " + jar + " names no application: its manifest lacks " + APPLICATION_ATTRIBUTE));
             int product = intAttribute(a, "Coffer-Product-Id", jar);
             int svn = intAttribute(a, "Coffer-Security-Version", jar);
-            Digest measurement = measure(jar, app);
-            return new EnclaveImage(Optional.of(jar), app, new EnclaveIdentity(measurement, Digest.zero(), product, svn));
+            byte[] bytes = Files.readAllBytes(jar);
+            Digest measurement = measure(bytes, app);
+            Digest signer = checkSignature ? ImageSignature.signerOf(jar, bytes, product, svn) : Digest.zero();
+            return new EnclaveImage(Optional.of(jar), app, new EnclaveIdentity(measurement, signer, product, svn));
         } catch (IOException e) {
             throw new EnclaveException("cannot read enclave image " + jar + ": " + e.getMessage(), e);
         }
@@ -59,14 +68,9 @@ public record EnclaveImage(Optional<Path> jar, String applicationClass, EnclaveI
         return identity.measurement();
     }
 
-    private static Digest measure(Path jar, String application) {
+    private static Digest measure(byte[] jarBytes, String application) {
         MessageDigest jarDigest = Digest.sha256();
-        try (InputStream in = Files.newInputStream(jar)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) jarDigest.update(buf, 0, n);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        jarDigest.update(jarBytes);
         MessageWriter config = new MessageWriter().writeString(SecureWorldLaunch.MAIN_CLASS).writeString(application)
                 .writeInt(SecureWorldLaunch.JVM_OPTIONS.size());
         SecureWorldLaunch.JVM_OPTIONS.forEach(config::writeString);

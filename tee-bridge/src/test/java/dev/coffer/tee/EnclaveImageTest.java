@@ -39,6 +39,38 @@ class EnclaveImageTest {
     }
 
     @Test
+    void aSignedImageNamesItsSignerAndAnyChangeAfterSigningIsRefused() throws Exception {
+        Path jar = TestImages.probeImage(a, 1);
+        EnclaveImage unsigned = EnclaveImage.fromJar(jar);
+        assertThat(unsigned.identity().signer()).isEqualTo(Digest.zero());
+
+        ImageSigningKey key = ImageSigningKey.generate(b.resolve("keys"));
+        assertThat(key.sign(jar)).isEqualTo(key.signer());
+        EnclaveImage signed = EnclaveImage.fromJar(jar);
+        assertThat(signed.identity().signer()).isEqualTo(key.signer()).isNotEqualTo(Digest.zero());
+        assertThat(signed.measurement()).as("the signature is not part of the measurement").isEqualTo(unsigned.measurement());
+        assertThat(ImageSigningKey.load(b.resolve("keys/signer.pk8")).signer()).isEqualTo(key.signer());
+        assertThatThrownBy(() -> ImageSigningKey.generate(b.resolve("keys"))).hasMessageContaining("never overwritten");
+
+        Path sig = ImageSignature.fileFor(jar);
+        byte[] good = Files.readAllBytes(sig);
+        byte[] flipped = good.clone();
+        flipped[flipped.length - 3] ^= 1;
+        Files.write(sig, flipped);
+        assertThatThrownBy(() -> EnclaveImage.fromJar(jar)).isInstanceOf(EnclaveException.class).hasMessageContaining("does not match");
+        Files.write(sig, java.util.Arrays.copyOf(good, 20));
+        assertThatThrownBy(() -> EnclaveImage.fromJar(jar)).isInstanceOf(EnclaveException.class).hasMessageContaining("damaged");
+        Files.write(sig, good);
+        TestImages.probeImage(a, 1); // rebuilt: same bytes, the signature still holds
+        assertThat(EnclaveImage.fromJar(jar).identity().signer()).isEqualTo(key.signer());
+        Files.write(jar, TestImages.withTrailingByte(Files.readAllBytes(jar)));
+        assertThatThrownBy(() -> EnclaveImage.fromJar(jar)).hasMessageContaining("changed after signing");
+
+        Files.setPosixFilePermissions(b.resolve("keys/signer.pk8"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> ImageSigningKey.load(b.resolve("keys/signer.pk8"))).hasMessageContaining("readable by others");
+    }
+
+    @Test
     void aJarThatIsNotAnImageIsRefusedClearly() throws Exception {
         assertThatThrownBy(() -> EnclaveImage.fromJar(a.resolve("missing.jar")))
                 .isInstanceOf(EnclaveException.class).hasMessageContaining("does not exist");

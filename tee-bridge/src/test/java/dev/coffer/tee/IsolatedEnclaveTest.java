@@ -142,6 +142,38 @@ class IsolatedEnclaveTest extends EnclaveContract {
                 .hasMessageContaining("another enclave identity");
     }
 
+    @Test
+    void productSealingFollowsTheImageSigner() {
+        enclave.terminate();
+        ImageSigningKey alice = ImageSigningKey.generate(temp.resolve("alice"));
+        ImageSigningKey mallory = ImageSigningKey.generate(temp.resolve("mallory"));
+        byte[] secret = "pack key".getBytes();
+        enclave = signed(temp.resolve("v1"), 1, alice);
+        assertThat(enclave.info().identity().signer()).isEqualTo(alice.signer());
+        byte[] product = enclave.call(ProbeCalls.SEAL, new ProbeCalls.Sealing(SealPolicy.PRODUCT.ordinal(), secret));
+        enclave.terminate();
+
+        enclave = signed(temp.resolve("v2"), 2, alice); // alice's update opens it
+        assertThat(enclave.call(ProbeCalls.UNSEAL, product)).isEqualTo(secret);
+        enclave.terminate();
+
+        enclave = signed(temp.resolve("v2-mallory"), 2, mallory); // the same code signed by someone else does not
+        assertThatThrownBy(() -> enclave.call(ProbeCalls.UNSEAL, product)).isInstanceOf(EcallFailedException.class)
+                .hasMessageContaining("another enclave identity");
+    }
+
+    private Enclave signed(Path dir, int svn, ImageSigningKey key) {
+        try {
+            Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Path jar = TestImages.probeImage(dir, svn);
+        key.sign(jar);
+        return Enclave.create(EnclaveImage.fromJar(jar),
+                EnclaveSettings.defaults(Backend.ISOLATED, temp.resolve("state")).withSecureMemory(64L << 20).withThreads(2));
+    }
+
     static byte[] header(int magic, int kind, int id, int length) {
         return ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putInt(magic).put((byte) kind).put((byte) 0)
                 .put((byte) 0).put((byte) 0).putInt(id).putInt(length).array();

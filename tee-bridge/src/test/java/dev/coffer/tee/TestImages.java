@@ -45,6 +45,13 @@ public final class TestImages {
         return jar;
     }
 
+    /** The same jar bytes with one byte appended: still readable as a zip, but no longer the signed bytes. */
+    public static byte[] withTrailingByte(byte[] jar) {
+        byte[] out = java.util.Arrays.copyOf(jar, jar.length + 1);
+        out[jar.length] = 0;
+        return out;
+    }
+
     private static void add(JarOutputStream jos, Path root, String onlyUnder) throws IOException {
         List<Path> files;
         try (Stream<Path> s = Files.walk(root)) {

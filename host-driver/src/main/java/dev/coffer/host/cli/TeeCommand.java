@@ -13,8 +13,9 @@ import picocli.CommandLine.Option;
 
 /** {@code coffer tee}: facts about the secure world that operators and verifiers check. */
 @Command(name = "tee", mixinStandardHelpOptions = true,
-        description = "Inspect the secure world: its measurement and its system-call allowlist.",
-        subcommands = {TeeCommand.Measure.class, TeeCommand.Allowlist.class, CommandLine.HelpCommand.class})
+        description = "The secure world's image: its measurement, its signature, its system-call allowlist.",
+        subcommands = {TeeCommand.Measure.class, TeeCommand.Allowlist.class, TeeCommand.Keygen.class, TeeCommand.Sign.class,
+            CommandLine.HelpCommand.class})
 final class TeeCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -45,11 +46,51 @@ final class TeeCommand implements Runnable {
             if (verbose) {
                 out.println("image:            " + jar.toAbsolutePath());
                 out.println("application:      " + img.applicationClass());
-                out.println("signer:           " + img.identity().signer().hex() + " (unsigned)");
+                boolean unsigned = img.identity().signer().equals(dev.coffer.tee.Digest.zero());
+                out.println("signer:           " + img.identity().signer().hex() + (unsigned ? " (unsigned)" : ""));
                 out.println("product id:       " + img.identity().productId());
                 out.println("security version: " + img.identity().securityVersion());
                 out.println("jvm options:      " + String.join(" ", SecureWorldLaunch.JVM_OPTIONS));
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "keygen", mixinStandardHelpOptions = true,
+            description = {"Create an Ed25519 image-signing key: DIR/signer.pk8 (private, 0600, never printed) and",
+                "DIR/signer.pub. The signer identity (MRSIGNER) is SHA-256 of the public key; PRODUCT sealing binds",
+                "to it, so images signed by the same key can open each other's PRODUCT-sealed data."})
+    static final class Keygen implements Callable<Integer> {
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "directory for the key files")
+        Path out;
+
+        @Override
+        public Integer call() {
+            dev.coffer.tee.ImageSigningKey key = dev.coffer.tee.ImageSigningKey.generate(out);
+            System.out.println(key.signer().hex());
+            System.err.println("wrote " + out.resolve(dev.coffer.tee.ImageSigningKey.PRIVATE_FILE) + " (keep it secret) and "
+                    + out.resolve(dev.coffer.tee.ImageSigningKey.PUBLIC_FILE) + "; signer identity above");
+            return 0;
+        }
+    }
+
+    @Command(name = "sign", mixinStandardHelpOptions = true,
+            description = {"Sign a secure-world image: writes IMAGE.sig beside it (like oesign). The measurement does",
+                "not change; the image's signer identity becomes the key's."})
+    static final class Sign implements Callable<Integer> {
+        @Option(names = "--key", required = true, paramLabel = "signer.pk8", description = "the signing key (from tee keygen)")
+        Path key;
+
+        @Option(names = "--image", paramLabel = "JAR",
+                description = "image jar (default: secure-world/target/coffer-secure-world.jar)")
+        Path image;
+
+        @Override
+        public Integer call() {
+            Path jar = image != null ? image : SecureWorldImages.defaultJar(CofferHome.path());
+            dev.coffer.tee.Digest signer = dev.coffer.tee.ImageSigningKey.load(key).sign(jar);
+            System.out.println(signer.hex());
+            System.err.println("wrote " + dev.coffer.tee.ImageSignature.fileFor(jar));
             return 0;
         }
     }

@@ -105,6 +105,23 @@ class CliTest {
         Result rules = run("tee", "allowlist");
         assertThat(rules.out()).contains("futex").contains("clone").doesNotContain("openat");
         assertThat(rules.err()).contains("rules; default: deny");
+        assertThat(b.out()).contains("(unsigned)");
+
+        Path copy = dir.resolve("image-copy.jar");
+        try {
+            Files.copy(image(), copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Result keygen = run("tee", "keygen", "--out", dir.resolve("signer").toString());
+        assertThat(keygen.exit()).as(keygen.err()).isZero();
+        String signer = keygen.out().strip();
+        assertThat(signer).matches("[0-9a-f]{64}");
+        Result sign = run("tee", "sign", "--key", dir.resolve("signer/signer.pk8").toString(), "--image", copy.toString());
+        assertThat(sign.exit()).as(sign.err()).isZero();
+        Result signed = run("tee", "measure", "--image", copy.toString(), "--verbose");
+        assertThat(signed.out()).startsWith(a.out().strip()).contains("signer:           " + signer + "\n");
+        assertThat(run("tee", "keygen", "--out", dir.resolve("signer").toString()).err()).contains("never overwritten");
         Result missing = run("tee", "measure", "--image", dir.resolve("none.jar").toString());
         assertThat(missing.exit()).isEqualTo(1);
         assertThat(missing.err()).contains("does not exist");

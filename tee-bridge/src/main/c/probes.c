@@ -24,6 +24,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* A pipe for the probe child's report and the child itself: returns 0 in the child, its pid in the parent, or -1
+ * with a Java exception pending (and the pipe closed). */
+static pid_t fork_probe(JNIEnv *env, int pipefd[2]) {
+    if (pipe2(pipefd, O_CLOEXEC) != 0) {
+        ct_throw_errno(env, "pipe2", errno, NULL);
+        return -1;
+    }
+    pid_t child = fork();
+    if (child < 0) {
+        int err = errno;
+        close(pipefd[0]);
+        close(pipefd[1]);
+        ct_throw_errno(env, "fork", err, "cannot start the probe child");
+        return -1;
+    }
+    return child;
+}
+
 JNIEXPORT jint JNICALL Java_dev_coffer_tee_natives_Native_readProcessMemory(JNIEnv *env, jclass cls, jint pid,
                                                                            jlong address, jbyteArray out) {
     (void)cls;
@@ -105,18 +123,8 @@ JNIEXPORT jlongArray JNICALL Java_dev_coffer_tee_natives_Native_ptracePeek(JNIEn
     jlongArray result = (*env)->NewLongArray(env, 2);
     if (result == NULL) return NULL;
     int pipefd[2];
-    if (pipe2(pipefd, O_CLOEXEC) != 0) {
-        ct_throw_errno(env, "pipe2", errno, NULL);
-        return NULL;
-    }
-    pid_t child = fork();
-    if (child < 0) {
-        int err = errno;
-        close(pipefd[0]);
-        close(pipefd[1]);
-        ct_throw_errno(env, "fork", err, "cannot start the probe child");
-        return NULL;
-    }
+    pid_t child = fork_probe(env, pipefd);
+    if (child < 0) return NULL;
     if (child == 0) {
         long report[2];
         long dropped = drop_to(uid);
@@ -168,18 +176,8 @@ JNIEXPORT jint JNICALL Java_dev_coffer_tee_natives_Native_readProcessMemoryAs(JN
     snprintf(path, sizeof path, "/proc/%d/mem", pid);
     size_t mapped = length > 0 ? (size_t)length : 1;
     int pipefd[2];
-    if (pipe2(pipefd, O_CLOEXEC) != 0) {
-        ct_throw_errno(env, "pipe2", errno, NULL);
-        return 0;
-    }
-    pid_t child = fork();
-    if (child < 0) {
-        int err = errno;
-        close(pipefd[0]);
-        close(pipefd[1]);
-        ct_throw_errno(env, "fork", err, "cannot start the probe child");
-        return 0;
-    }
+    pid_t child = fork_probe(env, pipefd);
+    if (child < 0) return 0;
     if (child == 0) {
         long report = drop_to(uid);
         if (report == 0) {

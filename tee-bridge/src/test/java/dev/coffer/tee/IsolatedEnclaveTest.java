@@ -174,6 +174,18 @@ class IsolatedEnclaveTest extends EnclaveContract {
                 EnclaveSettings.defaults(Backend.ISOLATED, temp.resolve("state")).withSecureMemory(64L << 20).withThreads(2));
     }
 
+    @Test
+    void aSecureWorldThatFailsToStartSaysWhyAndLeavesNothingRunning() {
+        Path jar = TestImages.image(temp, "dev.coffer.tee.testapp.FailingApplication", 1);
+        EnclaveSettings settings = EnclaveSettings.defaults(Backend.ISOLATED, temp.resolve("state")).withSecureMemory(64L << 20);
+        assertThatThrownBy(() -> Enclave.create(EnclaveImage.fromJar(jar), settings))
+                .isInstanceOf(EnclaveException.class)
+                .hasMessageContaining("failed to start").hasMessageContaining("model directory not configured");
+        Path missingApp = TestImages.image(temp, "dev.coffer.tee.testapp.NoSuchApplication", 1);
+        assertThatThrownBy(() -> Enclave.create(EnclaveImage.fromJar(missingApp), settings))
+                .isInstanceOf(EnclaveException.class).hasMessageContaining("NoSuchApplication");
+    }
+
     static byte[] header(int magic, int kind, int id, int length) {
         return ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putInt(magic).put((byte) kind).put((byte) 0)
                 .put((byte) 0).put((byte) 0).putInt(id).putInt(length).array();

@@ -24,10 +24,14 @@ public final class TestImages {
     }
 
     public static Path probeImage(Path dir, int securityVersion) {
-        Path jar = dir.resolve("probe-image-svn" + securityVersion + ".jar");
+        return image(dir, "dev.coffer.tee.testapp.ProbeApplication", securityVersion);
+    }
+
+    public static Path image(Path dir, String application, int securityVersion) {
+        Path jar = dir.resolve(application.substring(application.lastIndexOf('.') + 1) + "-svn" + securityVersion + ".jar");
         Manifest m = new Manifest();
         m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        m.getMainAttributes().putValue(EnclaveImage.APPLICATION_ATTRIBUTE, "dev.coffer.tee.testapp.ProbeApplication");
+        m.getMainAttributes().putValue(EnclaveImage.APPLICATION_ATTRIBUTE, application);
         m.getMainAttributes().putValue("Coffer-Product-Id", "7");
         m.getMainAttributes().putValue("Coffer-Security-Version", Integer.toString(securityVersion));
         try (OutputStream out = Files.newOutputStream(jar); JarOutputStream jos = new JarOutputStream(out)) {

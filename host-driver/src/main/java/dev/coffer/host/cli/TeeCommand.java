@@ -26,9 +26,9 @@ final class TeeCommand implements Runnable {
     }
 
     @Command(name = "measure", mixinStandardHelpOptions = true,
-            description = {"Print the measurement of a secure-world image: SHA-256 over the jar and its launch",
-                "configuration (JVM options, main class). The same sources give the same value on any machine;",
-                "verifiers pin it in their policy."})
+            description = {"Print the measurement of a secure-world image.",
+                "SHA-256 over the jar and its launch configuration (JVM options, main class). The same sources give",
+                "the same value on any machine; verifiers pin it in their policy."})
     static final class Measure implements Callable<Integer> {
         @Option(names = "--image", paramLabel = "JAR",
                 description = "image jar (default: secure-world/target/coffer-secure-world.jar)")
@@ -57,9 +57,10 @@ final class TeeCommand implements Runnable {
     }
 
     @Command(name = "keygen", mixinStandardHelpOptions = true,
-            description = {"Create an Ed25519 image-signing key: DIR/signer.pk8 (private, 0600, never printed) and",
-                "DIR/signer.pub. The signer identity (MRSIGNER) is SHA-256 of the public key; PRODUCT sealing binds",
-                "to it, so images signed by the same key can open each other's PRODUCT-sealed data."})
+            description = {"Create an Ed25519 image-signing key.",
+                "Writes DIR/signer.pk8 (private, 0600, never printed) and DIR/signer.pub. The signer identity",
+                "(MRSIGNER) is SHA-256 of the public key; PRODUCT sealing binds to it, so images signed by the same",
+                "key can open each other's PRODUCT-sealed data."})
     static final class Keygen implements Callable<Integer> {
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "directory for the key files")
         Path out;
@@ -75,8 +76,9 @@ final class TeeCommand implements Runnable {
     }
 
     @Command(name = "sign", mixinStandardHelpOptions = true,
-            description = {"Sign a secure-world image: writes IMAGE.sig beside it (like oesign). The measurement does",
-                "not change; the image's signer identity becomes the key's."})
+            description = {"Sign a secure-world image.",
+                "Writes IMAGE.sig beside it (like oesign). The measurement does not change; the image's signer",
+                "identity becomes the key's."})
     static final class Sign implements Callable<Integer> {
         @Option(names = "--key", required = true, paramLabel = "signer.pk8", description = "the signing key (from tee keygen)")
         Path key;
@@ -96,8 +98,9 @@ final class TeeCommand implements Runnable {
     }
 
     @Command(name = "allowlist", mixinStandardHelpOptions = true,
-            description = {"Print the system calls the isolated secure world may make after initialisation; every",
-                "other call fails with EPERM and is counted by the host."})
+            description = {"Print the system calls the isolated secure world may make.",
+                "These are the calls allowed after initialisation; every other call fails with EPERM and is counted",
+                "by the host."})
     static final class Allowlist implements Callable<Integer> {
         @Override
         public Integer call() {

@@ -4,7 +4,6 @@ import dev.coffer.tee.Builtins;
 import dev.coffer.tee.EnclaveImage;
 import dev.coffer.tee.InitMessage;
 import dev.coffer.tee.MalformedMessageException;
-import dev.coffer.tee.MessageReader;
 import dev.coffer.tee.MessageWriter;
 import dev.coffer.tee.Report;
 import dev.coffer.tee.SecureWorldLaunch;
@@ -153,7 +152,4 @@ public final class SecureWorldMain {
         System.exit(2);
         return -1;
     }
-
-    // MessageReader is used by applications' codecs; referencing it here loads it before the filter closes.
-    static final Class<?> PRELOAD = MessageReader.class;
 }

@@ -172,9 +172,14 @@ public final class IsolatedEnclave extends AbstractEnclave {
 
     @Override
     protected Response exchange(int id, byte[] payload) {
+        return exchange(id, () -> channel.send(new Frame(FrameKind.CALL, id, payload)));
+    }
+
+    /** Sends a call (however it is written) and serves the secure world's ocalls until its RETURN arrives. */
+    private Response exchange(int id, Runnable sendCall) {
         if (gone) throw new EnclaveLostException(lostReason);
         try {
-            channel.send(new Frame(FrameKind.CALL, id, payload));
+            sendCall.run();
             while (true) {
                 Frame f = channel.receive();
                 switch (f.kind()) {
@@ -214,10 +219,14 @@ public final class IsolatedEnclave extends AbstractEnclave {
 
     private void lost(String detail) {
         if (gone) return;
-        gone = true;
-        lostReason = "the secure world (pid " + pid + ") " + reap() + " " + detail
-                + "; its secret memory is gone with it: create a new enclave";
+        markGone(reap() + " " + detail + "; its secret memory is gone with it: create a new enclave");
         channel.close();
+    }
+
+    /** From now on calls fail with this reason (what happened to the secure world). */
+    private void markGone(String what) {
+        gone = true;
+        lostReason = "the secure world (pid " + pid + ") " + what;
     }
 
     /** Waits briefly for the process to end and says how it ended. */
@@ -240,32 +249,22 @@ public final class IsolatedEnclave extends AbstractEnclave {
     }
 
     private void awaitExit() {
-        gone = true;
-        lostReason = "the secure world (pid " + pid + ") was terminated";
+        markGone("was terminated");
         String how = reap();
-        if (!how.equals("exited with status 0")) lostReason += " and " + how;
+        if (!how.equals("exited with status 0")) markGone("was terminated and " + how);
     }
 
     /** For boundary tests: writes bytes that need not be a valid frame and returns the secure world's answer. */
     public synchronized Response exchangeRaw(byte[] bytes) {
-        if (gone) throw new EnclaveLostException(lostReason);
-        try {
-            channel.sendRaw(bytes);
-            Frame f = channel.receive();
-            return new Response(Status.of(f.id()), f.payload());
-        } catch (ChannelClosedException | BrokenFrameException e) {
-            lost("(" + e.getMessage() + ")");
-            throw new EnclaveLostException(lostReason);
-        }
+        return exchange(-1, () -> channel.sendRaw(bytes));
     }
 
     /** For boundary tests: writes bytes, hangs up, and returns how the secure world ended. */
     public synchronized String sendRawAndHangUp(byte[] bytes) {
         channel.sendRaw(bytes);
         channel.shutdown();
-        gone = true;
         String how = reap();
-        lostReason = "the secure world (pid " + pid + ") " + how;
+        markGone(how);
         return how;
     }
 
@@ -305,8 +304,7 @@ public final class IsolatedEnclave extends AbstractEnclave {
         if (destroyed) return;
         destroyed = true;
         if (!gone) {
-            gone = true;
-            lostReason = "the secure world (pid " + pid + ") was destroyed";
+            markGone("was destroyed");
             Native.kill(pid, 9);
             reap();
         }

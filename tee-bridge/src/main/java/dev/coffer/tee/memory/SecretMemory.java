@@ -88,40 +88,39 @@ public final class SecretMemory implements AutoCloseable {
     void populate(SecretRegion region, int threads) {
         long size = region.mappedBytes();
         int parts = (int) Math.max(1, Math.min(threads, size / (16 * PAGE)));
-        long start = System.nanoTime();
         if (parts == 1) {
-            Native.populate(region.address(), size);
-        } else {
-            long pages = size / PAGE;
-            List<Thread> workers = new ArrayList<>();
-            for (int p = 0; p < parts; p++) {
-                long from = pages * p / parts * PAGE;
-                long to = pages * (p + 1) / parts * PAGE;
-                workers.add(Thread.ofPlatform().name("secret-populate-" + p)
-                        .start(() -> Native.populate(region.address() + from, to - from)));
-            }
-            for (Thread t : workers) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while populating secret memory", e);
-                }
+            populateRange(region, 0, size);
+            return;
+        }
+        long start = System.nanoTime();
+        long pages = size / PAGE;
+        List<Thread> workers = new ArrayList<>();
+        for (int p = 0; p < parts; p++) {
+            long from = pages * p / parts * PAGE;
+            long to = pages * (p + 1) / parts * PAGE;
+            workers.add(Thread.ofPlatform().name("secret-populate-" + p)
+                    .start(() -> Native.populate(region.address() + from, to - from)));
+        }
+        for (Thread t : workers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while populating secret memory", e);
             }
         }
-        synchronized (this) {
-            populateNanos += System.nanoTime() - start;
-            populatedBytes += size;
-        }
+        countPopulated(size, start);
     }
 
     void populateRange(SecretRegion region, long offset, long length) {
         long start = System.nanoTime();
         Native.populate(region.address() + offset, length);
-        synchronized (this) {
-            populateNanos += System.nanoTime() - start;
-            populatedBytes += length;
-        }
+        countPopulated(length, start);
+    }
+
+    private synchronized void countPopulated(long bytes, long startNanos) {
+        populateNanos += System.nanoTime() - startNanos;
+        populatedBytes += bytes;
     }
 
     void release(SecretRegion region) {

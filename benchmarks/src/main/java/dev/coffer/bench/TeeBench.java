@@ -93,9 +93,9 @@ final class TeeBench implements Callable<Integer> {
 
         int generated() { return run.inside().generatedTokens(); }
 
-        double prefillTokS() { return rate(promptTokens(), run.inside().prefillNanos()); }
+        double prefillTokS() { return run.inside().prefillTokensPerSecond(); }
 
-        double decodeTokS() { return rate(run.inside().decodeSteps(), run.inside().decodeNanos()); }
+        double decodeTokS() { return run.inside().decodeTokensPerSecond(); }
 
         double prefillTokSHost() { return rate(promptTokens(), run.hostPrefillNanos()); }
 

@@ -31,18 +31,16 @@ import java.nio.file.Path;
 final class TeeEngines {
     private TeeEngines() {}
 
-    /** What {@link InferenceCalls.Start} asks for and {@link SamplerConfig#greedy()} gives in-process: argmax. */
+    /** The same greedy sampler as in-process, EOS ignored. */
     private static InferenceCalls.Start greedyStart(String prompt, int tokens) {
-        SamplerConfig g = SamplerConfig.greedy();
-        return new InferenceCalls.Start(prompt, tokens, true, g.temperature(), g.topK(), g.topP(), g.minP(),
-                g.repeatPenalty(), g.seed());
+        return new InferenceCalls.Start(prompt, tokens, true, SamplerConfig.greedy());
     }
 
     /**
      * One generation. {@code inside} is timed by the generation itself (no crossings); the host times are wall
      * clock at the caller: prefill = until the first token is in hand, decode = from the first token to the last.
      */
-    record Run(InferenceCalls.Stats inside, long hostPrefillNanos, long hostDecodeNanos, byte[] output,
+    record Run(Generator.Stats inside, long hostPrefillNanos, long hostDecodeNanos, byte[] output,
                long crossings) {}
 
     interface Engine extends AutoCloseable {
@@ -72,7 +70,7 @@ final class TeeEngines {
             return true;
         }
 
-        Run run(InferenceCalls.Stats inside, long crossings) {
+        Run run(Generator.Stats inside, long crossings) {
             return new Run(inside, first - start, last - first, bytes.toByteArray(), crossings);
         }
     }
@@ -104,9 +102,7 @@ final class TeeEngines {
             Generation g = new Generator(tokenizer, session, new Sampler(SamplerConfig.greedy()))
                     .start(prompt, tokens, true);
             for (int t; (t = g.next()) != Generation.END; ) clock.token(g.bytesOf(t));
-            Generator.Stats s = g.stats();
-            return clock.run(new InferenceCalls.Stats(s.promptTokens(), s.prefillNanos(), s.generatedTokens(),
-                    s.decodeSteps(), s.decodeNanos(), s.stoppedAtEos()), 0);
+            return clock.run(g.stats(), 0);
         }
 
         @Override
@@ -148,7 +144,7 @@ final class TeeEngines {
         public Run generate(String prompt, int tokens) {
             BoundaryStats before = enclave.stats();
             Clock clock = new Clock();
-            InferenceCalls.Stats inside = runner.generate(greedyStart(prompt, tokens), clock::token);
+            Generator.Stats inside = runner.generate(greedyStart(prompt, tokens), clock::token);
             // Counted as the product pays them: start, one next per further token, and the stats call.
             return clock.run(inside, enclave.stats().since(before).ecalls());
         }

@@ -7,13 +7,11 @@ import dev.coffer.inference.kernels.Parallel;
 import dev.coffer.inference.model.LlamaModel;
 import dev.coffer.inference.model.Session;
 import dev.coffer.inference.sampling.Sampler;
-import dev.coffer.inference.sampling.SamplerConfig;
 import dev.coffer.inference.tensor.GgufTensorSource;
 import dev.coffer.inference.tokenizer.Tokenizer;
 import dev.coffer.secureworld.InferenceCalls.Chunk;
 import dev.coffer.secureworld.InferenceCalls.ModelSummary;
 import dev.coffer.secureworld.InferenceCalls.Start;
-import dev.coffer.secureworld.InferenceCalls.Stats;
 import dev.coffer.secureworld.InferenceCalls.Tokens;
 import dev.coffer.tee.MalformedMessageException;
 import dev.coffer.tee.enclave.EcallTable;
@@ -98,8 +96,7 @@ public final class InferenceApplication implements EnclaveApplication {
     private Tokens start(Start s) {
         if (session == null) throw new IllegalStateException("no model is loaded");
         session.reset();
-        SamplerConfig config = new SamplerConfig(s.temperature(), s.topK(), s.topP(), s.minP(), s.repeatPenalty(), 64, s.seed());
-        generation = new Generator(tokenizer, session, new Sampler(config)).start(s.prompt(), s.maxTokens(), s.ignoreEos());
+        generation = new Generator(tokenizer, session, new Sampler(s.sampling())).start(s.prompt(), s.maxTokens(), s.ignoreEos());
         return next(1);
     }
 
@@ -118,11 +115,9 @@ public final class InferenceApplication implements EnclaveApplication {
         return new Tokens(java.util.Arrays.copyOf(ids, n), bytes.toByteArray(), generation.ended());
     }
 
-    private Stats stats() {
+    private Generator.Stats stats() {
         if (generation == null) throw new IllegalStateException("no generation was started");
-        Generator.Stats s = generation.stats();
-        return new Stats(s.promptTokens(), s.prefillNanos(), s.generatedTokens(), s.decodeSteps(), s.decodeNanos(),
-                s.stoppedAtEos());
+        return generation.stats();
     }
 
     /**

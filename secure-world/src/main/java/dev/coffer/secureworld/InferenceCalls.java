@@ -1,7 +1,10 @@
 package dev.coffer.secureworld;
 
+import dev.coffer.inference.Generator;
+import dev.coffer.inference.sampling.SamplerConfig;
 import dev.coffer.tee.Codec;
 import dev.coffer.tee.Ecall;
+import dev.coffer.tee.MalformedMessageException;
 import dev.coffer.tee.MessageReader;
 import dev.coffer.tee.MessageWriter;
 
@@ -23,18 +26,12 @@ public final class InferenceCalls {
     public record ModelSummary(String name, String architecture, int contextLength, int vocabularySize, long bytes) {
     }
 
-    /** Start a generation: sampling settings as {@code coffer run} takes them. */
-    public record Start(String prompt, int maxTokens, boolean ignoreEos, float temperature, int topK, float topP,
-                        float minP, float repeatPenalty, long seed) {
+    /** Start a generation. */
+    public record Start(String prompt, int maxTokens, boolean ignoreEos, SamplerConfig sampling) {
     }
 
     /** Tokens produced by one crossing: their ids, their bytes concatenated, and whether the generation ended. */
     public record Tokens(int[] ids, byte[] bytes, boolean ended) {
-    }
-
-    /** Timings measured inside (nanoseconds). */
-    public record Stats(int promptTokens, long prefillNanos, int generatedTokens, int decodeSteps, long decodeNanos,
-                        boolean stoppedAtEos) {
     }
 
     static final Codec<Chunk> CHUNK = new Codec<>() {
@@ -66,16 +63,24 @@ public final class InferenceCalls {
     static final Codec<Start> START_REQUEST = new Codec<>() {
         @Override
         public void write(Start v, MessageWriter out) {
-            out.writeString(v.prompt()).writeInt(v.maxTokens()).writeBoolean(v.ignoreEos()).writeFloat(v.temperature())
-                    .writeInt(v.topK()).writeFloat(v.topP()).writeFloat(v.minP()).writeFloat(v.repeatPenalty())
-                    .writeLong(v.seed());
+            SamplerConfig c = v.sampling();
+            out.writeString(v.prompt()).writeInt(v.maxTokens()).writeBoolean(v.ignoreEos()).writeFloat(c.temperature())
+                    .writeInt(c.topK()).writeFloat(c.topP()).writeFloat(c.minP()).writeFloat(c.repeatPenalty())
+                    .writeInt(c.repeatLastN()).writeLong(c.seed());
         }
 
         @Override
         public Start read(MessageReader in) {
-            return new Start(in.readString("prompt"), in.readCount("max tokens", Integer.MAX_VALUE),
-                    in.readBoolean("ignore eos"), in.readFloat("temperature"), in.readInt("top-k"), in.readFloat("top-p"),
-                    in.readFloat("min-p"), in.readFloat("repeat penalty"), in.readLong("seed"));
+            String prompt = in.readString("prompt");
+            int maxTokens = in.readCount("max tokens", Integer.MAX_VALUE);
+            boolean ignoreEos = in.readBoolean("ignore eos");
+            try {
+                return new Start(prompt, maxTokens, ignoreEos, new SamplerConfig(in.readFloat("temperature"),
+                        in.readInt("top-k"), in.readFloat("top-p"), in.readFloat("min-p"), in.readFloat("repeat penalty"),
+                        in.readInt("repeat-last-n"), in.readLong("seed")));
+            } catch (IllegalArgumentException e) {
+                throw new MalformedMessageException("sampling: " + e.getMessage());
+            }
         }
     };
 
@@ -91,16 +96,16 @@ public final class InferenceCalls {
         }
     };
 
-    static final Codec<Stats> STATS = new Codec<>() {
+    static final Codec<Generator.Stats> STATS = new Codec<>() {
         @Override
-        public void write(Stats v, MessageWriter out) {
+        public void write(Generator.Stats v, MessageWriter out) {
             out.writeInt(v.promptTokens()).writeLong(v.prefillNanos()).writeInt(v.generatedTokens())
                     .writeInt(v.decodeSteps()).writeLong(v.decodeNanos()).writeBoolean(v.stoppedAtEos());
         }
 
         @Override
-        public Stats read(MessageReader in) {
-            return new Stats(in.readInt("prompt tokens"), in.readLong("prefill nanos"), in.readInt("generated"),
+        public Generator.Stats read(MessageReader in) {
+            return new Generator.Stats(in.readInt("prompt tokens"), in.readLong("prefill nanos"), in.readInt("generated"),
                     in.readInt("steps"), in.readLong("decode nanos"), in.readBoolean("eos"));
         }
     };
@@ -127,5 +132,6 @@ public final class InferenceCalls {
     public static final Ecall<Start, Tokens> START = Ecall.of(210, "generate-start", START_REQUEST, TOKENS);
     /** Decode and sample up to this many more tokens. */
     public static final Ecall<Integer, Tokens> NEXT = Ecall.of(211, "generate-next", INT, TOKENS);
-    public static final Ecall<Void, Stats> STATS_CALL = Ecall.of(212, "generate-stats", Codec.NONE, STATS);
+    /** Timings measured inside (nanoseconds). */
+    public static final Ecall<Void, Generator.Stats> STATS_CALL = Ecall.of(212, "generate-stats", Codec.NONE, STATS);
 }

@@ -61,8 +61,8 @@ class InferenceApplicationTest {
             assertThat(summary.architecture()).isEqualTo("llama");
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             long before = enclave.stats().ecalls();
-            var t = enclave.call(InferenceCalls.START, new InferenceCalls.Start("Once upon a time", 40, false, 0f, 40,
-                    0.95f, 0.05f, 1f, 1));
+            var t = enclave.call(InferenceCalls.START, new InferenceCalls.Start("Once upon a time", 40, false,
+                    new SamplerConfig(0f, 40, 0.95f, 0.05f, 1f, 64, 1)));
             out.writeBytes(t.bytes());
             while (!t.ended()) {
                 t = enclave.call(InferenceCalls.NEXT, 1);

@@ -116,8 +116,8 @@ final class RunCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "model file not found: " + file);
         }
         int nThreads = threads != null ? threads : Parallel.defaultThreads();
-        if (tee != null) return runInSecureWorld(file, nThreads);
         SamplerConfig sampling = new SamplerConfig(temperature, topK, topP, minP, repeatPenalty, 64, seed);
+        if (tee != null) return runInSecureWorld(file, nThreads, sampling);
         try (GgufFile gguf = GgufFile.open(file); Arena arena = Arena.ofShared(); Parallel pool = new Parallel(nThreads)) {
             LlamaModel llama = LlamaModel.load(gguf, new GgufTensorSource(gguf));
             Tokenizer tokenizer = Tokenizer.fromGguf(gguf);
@@ -132,14 +132,18 @@ final class RunCommand implements Callable<Integer> {
             });
             out.println();
             out.flush();
-            err.printf(Locale.ROOT, "%nprefill: %d tokens, %.1f tok/s | decode: %d tokens, %.1f tok/s | %d threads%s%n",
-                    stats.promptTokens(), stats.prefillTokensPerSecond(), stats.generatedTokens(),
-                    stats.decodeTokensPerSecond(), nThreads, stats.stoppedAtEos() ? " | stopped at end of sequence" : "");
+            printSpeed(err, stats, nThreads);
         }
         return 0;
     }
 
-    private int runInSecureWorld(Path file, int nThreads) throws Exception {
+    private static void printSpeed(PrintStream err, Generator.Stats stats, int nThreads) {
+        err.printf(Locale.ROOT, "%nprefill: %d tokens, %.1f tok/s | decode: %d tokens, %.1f tok/s | %d threads%s%n",
+                stats.promptTokens(), stats.prefillTokensPerSecond(), stats.generatedTokens(),
+                stats.decodeTokensPerSecond(), nThreads, stats.stoppedAtEos() ? " | stopped at end of sequence" : "");
+    }
+
+    private int runInSecureWorld(Path file, int nThreads, SamplerConfig sampling) throws Exception {
         Backend backend;
         try {
             backend = Backend.parse(tee);
@@ -168,31 +172,24 @@ final class RunCommand implements Callable<Integer> {
                     modelBytes / (double) (1 << 20), loadSeconds, modelBytes / (double) (1L << 30) / loadSeconds);
             BoundaryStats before = enclave.stats();
             PrintStream out = System.out;
-            InferenceCalls.Stats stats = runner.generate(new InferenceCalls.Start(prompt, tokens, ignoreEos, temperature,
-                    topK, topP, minP, repeatPenalty, seed), bytes -> {
+            Generator.Stats stats = runner.generate(new InferenceCalls.Start(prompt, tokens, ignoreEos, sampling), bytes -> {
                 out.write(bytes, 0, bytes.length);
                 out.flush();
                 return true;
             });
-            BoundaryStats run = enclave.stats().since(before);
+            BoundaryStats total = enclave.stats();
+            BoundaryStats run = total.since(before);
             out.println();
             out.flush();
             var memory = enclave.memory();
-            err.printf(Locale.ROOT, "%nprefill: %d tokens, %.1f tok/s | decode: %d tokens, %.1f tok/s | %d threads%s%n",
-                    stats.promptTokens(), rate(stats.promptTokens(), stats.prefillNanos()), stats.generatedTokens(),
-                    rate(stats.decodeSteps(), stats.decodeNanos()), nThreads,
-                    stats.stoppedAtEos() ? " | stopped at end of sequence" : "");
+            printSpeed(err, stats, nThreads);
             err.printf(Locale.ROOT, "boundary: %d crossings for %d tokens (%.2f per token), %d ocalls, "
                             + "denied syscalls: %s%s | secret memory: %s, %.1f MiB peak%n",
                     run.ecalls(), stats.generatedTokens(), run.ecalls() / (double) Math.max(1, stats.generatedTokens()),
-                    run.ocalls(), run.filterEnforced() ? Long.toString(enclave.stats().deniedTotal()) : "n/a (sim)",
-                    enclave.stats().deniedTotal() > 0 ? " " + enclave.stats().deniedByName() : "",
+                    run.ocalls(), run.filterEnforced() ? Long.toString(total.deniedTotal()) : "n/a (sim)",
+                    total.deniedTotal() > 0 ? " " + total.deniedByName() : "",
                     memory.mode(), memory.peak() / (double) (1 << 20));
         }
         return 0;
-    }
-
-    private static double rate(int n, long nanos) {
-        return nanos <= 0 ? 0 : n * 1e9 / nanos;
     }
 }

@@ -1,9 +1,9 @@
 package dev.coffer.host.tee;
 
+import dev.coffer.inference.Generator;
 import dev.coffer.secureworld.InferenceCalls;
 import dev.coffer.secureworld.InferenceCalls.ModelSummary;
 import dev.coffer.secureworld.InferenceCalls.Start;
-import dev.coffer.secureworld.InferenceCalls.Stats;
 import dev.coffer.secureworld.InferenceCalls.Tokens;
 import dev.coffer.tee.Enclave;
 import java.io.IOException;
@@ -50,7 +50,7 @@ public final class EnclaveModelRunner {
     }
 
     /** Runs one generation, streaming token bytes to {@code sink}; one crossing per token, plus one for the stats. */
-    public Stats generate(Start request, TokenSink sink) {
+    public Generator.Stats generate(Start request, TokenSink sink) {
         Tokens t = enclave.call(InferenceCalls.START, request);
         while (sink.accept(t.bytes()) && !t.ended()) {
             t = enclave.call(InferenceCalls.NEXT, 1);

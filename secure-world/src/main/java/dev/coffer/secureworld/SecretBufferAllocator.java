@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * inference-core's buffers (KV cache, activations) carved out of secret memory: small buffers share 16 MiB
- * regions (a mapping per buffer would cost a memfd and a VMA each), large ones get their own. Closing releases
+ * inference-core's buffers (KV cache, activations) carved out of secret memory: small buffers share regions of
+ * up to 16 MiB (a mapping per buffer would cost a memfd and a VMA each), large ones get their own. Closing releases
  * (zeroizes) every region.
  */
 final class SecretBufferAllocator implements BufferAllocator, AutoCloseable {
@@ -34,7 +34,10 @@ final class SecretBufferAllocator implements BufferAllocator, AutoCloseable {
         }
         long start = (used + ALIGN - 1) / ALIGN * ALIGN;
         if (current == null || start + byteSize > current.byteSize()) {
-            SecretRegion r = memory.allocate(CHUNK, "buffers");
+            // A whole chunk, or what the budget has left: a small budget (a non-root user's 8 MiB lock limit)
+            // must still fit a small model's buffers.
+            long chunk = Math.max(byteSize, Math.min(CHUNK, memory.budget() - memory.used()));
+            SecretRegion r = memory.allocate(chunk, "buffers");
             regions.add(r);
             current = r.segment();
             start = 0;

@@ -79,6 +79,17 @@ class InferenceApplicationTest {
     }
 
     @Test
+    void aSmallModelFitsTheDefaultLockLimitOfANonRootUser() throws Exception {
+        Path file = SharedAssets.require("models/stories260K.gguf");
+        try (Enclave enclave = Enclave.create(EnclaveImage.inProcess(InferenceApplication.class.getName()),
+                EnclaveSettings.defaults(Backend.SIM, temp).withSecureMemory(8L << 20).withThreads(2))) {
+            load(enclave, Files.readAllBytes(file));
+            assertThat(enclave.call(InferenceCalls.LOAD_END, 256).contextLength()).isEqualTo(256);
+            assertThat(enclave.memory().peak()).isLessThanOrEqualTo(8L << 20);
+        }
+    }
+
+    @Test
     void chunksOutsideTheImageOrTheStagingBufferAreRejected() {
         try (Enclave enclave = sim()) {
             enclave.call(InferenceCalls.LOAD_BEGIN, 1000L);

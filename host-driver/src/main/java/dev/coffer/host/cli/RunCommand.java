@@ -168,8 +168,8 @@ final class RunCommand implements Callable<Integer> {
                 runner.loadPlaintext(file, contextLength, progress);
             }
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
-            err.printf(Locale.ROOT, "model: %.1f MiB copied into secret memory in %.2f s (%.2f GiB/s)%n",
-                    modelBytes / (double) (1 << 20), loadSeconds, modelBytes / (double) (1L << 30) / loadSeconds);
+            err.printf(Locale.ROOT, "model: %.1f MiB copied into secret memory in %.2f s (%.0f MiB/s)%n",
+                    modelBytes / (double) (1 << 20), loadSeconds, modelBytes / (double) (1 << 20) / loadSeconds);
             BoundaryStats before = enclave.stats();
             PrintStream out = System.out;
             Generator.Stats stats = runner.generate(new InferenceCalls.Start(prompt, tokens, ignoreEos, sampling), bytes -> {

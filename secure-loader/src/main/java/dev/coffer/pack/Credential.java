@@ -1,0 +1,65 @@
+package dev.coffer.pack;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/** What opens a pack: a recipient's private key, or (development) a passphrase. {@link #close()} wipes it. */
+public sealed interface Credential extends AutoCloseable {
+    static Credential of(RecipientPrivateKey key) {
+        return new Key(key);
+    }
+
+    /** A passphrase as UTF-8 bytes; this credential owns (and will wipe) the array. */
+    static Credential passphrase(byte[] utf8) {
+        return new Passphrase(utf8);
+    }
+
+    /** Reads a passphrase file (UTF-8; one trailing newline is not part of it); at least 8 characters. */
+    static Credential passphraseFile(Path file) {
+        byte[] b;
+        try {
+            b = Files.readAllBytes(file);
+        } catch (java.io.IOException e) {
+            throw new PackKeyException("cannot read the passphrase file " + file + ": " + e.getMessage(), e);
+        }
+        int n = b.length;
+        if (n > 0 && b[n - 1] == '\n') n--;
+        if (n > 0 && b[n - 1] == '\r') n--;
+        byte[] p = Arrays.copyOf(b, n);
+        Arrays.fill(b, (byte) 0);
+        if (new String(p, StandardCharsets.UTF_8).codePointCount(0, new String(p, StandardCharsets.UTF_8).length()) < 8) {
+            Arrays.fill(p, (byte) 0);
+            throw new PackKeyException("the passphrase in " + file + " is shorter than 8 characters");
+        }
+        return new Passphrase(p);
+    }
+
+    @Override
+    void close();
+
+    record Key(RecipientPrivateKey key) implements Credential {
+        @Override
+        public void close() { key.close(); }
+
+        @Override
+        public String toString() { return "recipient key " + key.publicKey().id().shortHex(); }
+    }
+
+    final class Passphrase implements Credential {
+        private final byte[] utf8;
+
+        private Passphrase(byte[] utf8) {
+            this.utf8 = utf8;
+        }
+
+        byte[] bytes() { return utf8; }
+
+        @Override
+        public void close() { Arrays.fill(utf8, (byte) 0); }
+
+        @Override
+        public String toString() { return "passphrase[hidden]"; }
+    }
+}

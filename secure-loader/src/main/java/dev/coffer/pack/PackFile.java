@@ -69,6 +69,9 @@ public final class PackFile implements AutoCloseable {
         return file.asSlice(positions[i], manifest().chunks().get(i).ciphertextLength());
     }
 
+    /** Where chunk {@code i}'s ciphertext starts in the file. */
+    public long position(int i) { return positions[i]; }
+
     /** Checks every chunk's ciphertext against the signed digests (no key needed). */
     public void verifyDigests(LongConsumer progress) {
         MessageDigest sha = PackWriter.sha256();

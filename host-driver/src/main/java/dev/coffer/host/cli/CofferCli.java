@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
             "",
             "Start with './coffer run' (a tiny built-in demo model) or './coffer run --model X.gguf'."
         },
-        subcommands = {RunCommand.class, ModelCommand.class, QuantizeCommand.class, SynthCommand.class, TeeCommand.class,
+        subcommands = {RunCommand.class, ModelCommand.class, QuantizeCommand.class, SynthCommand.class, PackCommand.class, TeeCommand.class,
             CommandLine.HelpCommand.class})
 public final class CofferCli implements Runnable {
     @CommandLine.Spec

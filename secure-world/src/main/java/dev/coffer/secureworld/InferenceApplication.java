@@ -9,7 +9,22 @@ import dev.coffer.inference.model.Session;
 import dev.coffer.inference.sampling.Sampler;
 import dev.coffer.inference.tensor.GgufTensorSource;
 import dev.coffer.inference.tokenizer.Tokenizer;
+import dev.coffer.inference.tensor.TensorSource;
+import dev.coffer.pack.AesGcm;
+import dev.coffer.pack.ChunkCipher;
+import dev.coffer.pack.ChunkEntry;
+import dev.coffer.pack.Credential;
+import dev.coffer.pack.DataKey;
+import dev.coffer.pack.PackHeader;
+import dev.coffer.pack.PackManifest;
+import dev.coffer.pack.RecipientPrivateKey;
 import dev.coffer.secureworld.InferenceCalls.Chunk;
+import dev.coffer.secureworld.InferenceCalls.PackModel;
+import dev.coffer.secureworld.InferenceCalls.PackOpen;
+import dev.coffer.secureworld.InferenceCalls.PackOpened;
+import dev.coffer.secureworld.InferenceCalls.RestoreStatus;
+import dev.coffer.tee.channel.StagingRing;
+import java.util.List;
 import dev.coffer.secureworld.InferenceCalls.ModelSummary;
 import dev.coffer.secureworld.InferenceCalls.Start;
 import dev.coffer.secureworld.InferenceCalls.Tokens;
@@ -23,14 +38,17 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The enclave application: holds the model image, the model, the KV cache and the current generation, all in
- * secret memory, and serves the data-plane calls of {@link InferenceCalls}. The plaintext model image arrives
- * through the staging buffer (the development path; encrypted packs replace it with the secure-loader issue).
+ * secret memory, and serves the data-plane calls of {@link InferenceCalls}. An encrypted pack streams in through the
+ * staging ring and is restored while the model already runs ({@link PackRestoration}); a plaintext model image can
+ * still be copied in through the staging buffer (the development path).
  */
 public final class InferenceApplication implements EnclaveApplication {
     private EnclaveContext context;
     private Parallel pool;
     private SecretRegion image;
     private GgufFile gguf;
+    private PackHeader pack;
+    private PackRestoration restoration;
     private SecretBufferAllocator buffers;
     private Session session;
     private Tokenizer tokenizer;
@@ -41,6 +59,8 @@ public final class InferenceApplication implements EnclaveApplication {
     public void initialize(EnclaveContext context) {
         this.context = context;
         this.pool = new Parallel(context.threads());
+        // Load the AEAD provider now: Conscrypt extracts its native library to a file, which the allowlist forbids later.
+        AesGcm.providerName();
     }
 
     @Override
@@ -49,6 +69,9 @@ public final class InferenceApplication implements EnclaveApplication {
                 .on(InferenceCalls.LOAD_BEGIN, this::loadBegin)
                 .on(InferenceCalls.LOAD_CHUNK, this::loadChunk)
                 .on(InferenceCalls.LOAD_END, this::loadEnd)
+                .on(InferenceCalls.PACK_OPEN, this::packOpen)
+                .on(InferenceCalls.PACK_MODEL, this::packModel)
+                .on(InferenceCalls.RESTORE_STATUS_CALL, v -> restoreStatus())
                 .on(InferenceCalls.START, this::start)
                 .on(InferenceCalls.NEXT, this::next)
                 .on(InferenceCalls.STATS_CALL, v -> stats())
@@ -80,9 +103,56 @@ public final class InferenceApplication implements EnclaveApplication {
     private ModelSummary loadEnd(int contextLength) {
         if (image == null) throw new IllegalStateException("load-end before load-begin");
         populater.stop();
-        if (contextLength < 0) throw new MalformedMessageException("context length must be >= 0");
         gguf = GgufFile.parse("model", image.segment());
-        LlamaModel model = LlamaModel.load(gguf, new GgufTensorSource(gguf));
+        return build(new GgufTensorSource(gguf), contextLength);
+    }
+
+    /**
+     * Checks the pack header (signature, version), unwraps the data key with the recipient key, reserves the model
+     * image and starts restoring from the staging ring. The key's bytes are wiped as soon as the data key is out.
+     */
+    private PackOpened packOpen(PackOpen open) {
+        unload();
+        PackHeader header = PackHeader.parse(open.header()).requireVersion(open.minVersion());
+        PackManifest m = header.manifest();
+        ChunkCipher cipher;
+        try (Credential key = Credential.of(RecipientPrivateKey.fromRaw(open.recipientKey()));
+             DataKey dataKey = header.unwrap(key)) {
+            cipher = new ChunkCipher(dataKey, m);
+        } finally {
+            java.util.Arrays.fill(open.recipientKey(), (byte) 0);
+        }
+        int maxChunk = m.chunks().stream().mapToInt(c -> c.length()).max().orElse(0);
+        if (open.slotBytes() < maxChunk + AesGcm.TAG_BYTES) {
+            cipher.close();
+            throw new MalformedMessageException("staging slots of " + open.slotBytes() + " bytes cannot hold the largest chunk");
+        }
+        StagingRing ring = new StagingRing(context.staging(), open.slots(), open.slotBytes());
+        image = context.secretMemory().allocate(m.plaintextSize(), "model image");
+        pack = header;
+        restoration = new PackRestoration(m, cipher, image, ring);
+        return new PackOpened(header.digest().hex(), m.model().name(), m.chunks().size(), m.plaintextSize());
+    }
+
+    /** Parses the GGUF header as soon as its chunks are in, and builds the model over the restoring weights. */
+    private ModelSummary packModel(PackModel request) {
+        if (restoration == null) throw new IllegalStateException("pack-model before pack-open");
+        List<ChunkEntry> chunks = pack.manifest().chunks();
+        restoration.awaitChunk(RestoringTensorSource.headerChunks(chunks) - 1);
+        if (request.waitForAll()) restoration.awaitAll();
+        gguf = GgufFile.parse("model", image.segment());
+        return build(new RestoringTensorSource(gguf, chunks, restoration), request.contextLength());
+    }
+
+    private RestoreStatus restoreStatus() {
+        if (restoration == null) throw new IllegalStateException("no pack is open");
+        return new RestoreStatus(restoration.restoredChunks(), pack.manifest().chunks().size(), restoration.restoreNanos(),
+                restoration.computeWaitNanos());
+    }
+
+    private ModelSummary build(TensorSource weights, int contextLength) {
+        if (contextLength < 0) throw new MalformedMessageException("context length must be >= 0");
+        LlamaModel model = LlamaModel.load(gguf, weights);
         tokenizer = Tokenizer.fromGguf(gguf);
         int ctx = contextLength == 0 ? model.config().contextLength() : Math.min(contextLength, model.config().contextLength());
         buffers = new SecretBufferAllocator(context.secretMemory());
@@ -163,6 +233,9 @@ public final class InferenceApplication implements EnclaveApplication {
     private void unload() {
         if (populater != null) populater.stop();
         populater = null;
+        if (restoration != null) restoration.close();
+        restoration = null;
+        pack = null;
         generation = null;
         session = null;
         tokenizer = null;

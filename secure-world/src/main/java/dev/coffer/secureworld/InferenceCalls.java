@@ -34,6 +34,79 @@ public final class InferenceCalls {
     public record Tokens(int[] ids, byte[] bytes, boolean ended) {
     }
 
+    /**
+     * Open a pack: its header (manifest, signature, recipients), the raw recipient key that unwraps its data key
+     * (the {@code --key} development path; a key broker replaces it), the oldest version accepted, and the shape of
+     * the staging ring the host will stream the chunks through. The secure world starts restoring at once.
+     */
+    public record PackOpen(byte[] header, byte[] recipientKey, long minVersion, int slots, int slotBytes) {
+        @Override
+        public String toString() { return "PackOpen[" + header.length + " header bytes, key hidden]"; }
+    }
+
+    /** What the secure world found in a pack it opened. */
+    public record PackOpened(String digest, String model, int chunks, long bytes) {
+    }
+
+    /** Build the model from the pack being restored: compute may start before the weights are all in. */
+    public record PackModel(int contextLength, boolean waitForAll) {
+    }
+
+    /** How far restoration has got, and how long compute waited for it. */
+    public record RestoreStatus(int restoredChunks, int totalChunks, long restoreNanos, long computeWaitNanos) {
+    }
+
+    static final Codec<PackOpen> PACK_OPEN_REQUEST = new Codec<>() {
+        @Override
+        public void write(PackOpen v, MessageWriter out) {
+            out.writeBytes(v.header()).writeBytes(v.recipientKey()).writeLong(v.minVersion()).writeInt(v.slots())
+                    .writeInt(v.slotBytes());
+        }
+
+        @Override
+        public PackOpen read(MessageReader in) {
+            return new PackOpen(in.readBytes("header"), in.readBytes("recipient key"), in.readLong("min version"),
+                    in.readCount("slots", 1 << 16), in.readCount("slot bytes", Integer.MAX_VALUE));
+        }
+    };
+
+    static final Codec<PackOpened> PACK_OPENED = new Codec<>() {
+        @Override
+        public void write(PackOpened v, MessageWriter out) {
+            out.writeString(v.digest()).writeString(v.model()).writeInt(v.chunks()).writeLong(v.bytes());
+        }
+
+        @Override
+        public PackOpened read(MessageReader in) {
+            return new PackOpened(in.readString("digest"), in.readString("model"), in.readInt("chunks"), in.readLong("bytes"));
+        }
+    };
+
+    static final Codec<PackModel> PACK_MODEL_REQUEST = new Codec<>() {
+        @Override
+        public void write(PackModel v, MessageWriter out) {
+            out.writeInt(v.contextLength()).writeBoolean(v.waitForAll());
+        }
+
+        @Override
+        public PackModel read(MessageReader in) {
+            return new PackModel(in.readCount("context", Integer.MAX_VALUE), in.readBoolean("wait for all"));
+        }
+    };
+
+    static final Codec<RestoreStatus> RESTORE_STATUS = new Codec<>() {
+        @Override
+        public void write(RestoreStatus v, MessageWriter out) {
+            out.writeInt(v.restoredChunks()).writeInt(v.totalChunks()).writeLong(v.restoreNanos()).writeLong(v.computeWaitNanos());
+        }
+
+        @Override
+        public RestoreStatus read(MessageReader in) {
+            return new RestoreStatus(in.readInt("restored"), in.readInt("total"), in.readLong("restore nanos"),
+                    in.readLong("wait nanos"));
+        }
+    };
+
     static final Codec<Chunk> CHUNK = new Codec<>() {
         @Override
         public void write(Chunk v, MessageWriter out) {
@@ -128,6 +201,12 @@ public final class InferenceCalls {
     public static final Ecall<Chunk, Void> LOAD_CHUNK = Ecall.of(201, "load-chunk", CHUNK, Codec.NONE);
     /** Parse the image (GGUF) and build the model with a session of this context length (0 = the model's). */
     public static final Ecall<Integer, ModelSummary> LOAD_END = Ecall.of(202, "load-end", INT, SUMMARY);
+    /** Open a pack and start restoring it from the staging ring (discarding any model loaded before). */
+    public static final Ecall<PackOpen, PackOpened> PACK_OPEN = Ecall.of(203, "pack-open", PACK_OPEN_REQUEST, PACK_OPENED);
+    /** Build the model over the pack being restored (optionally waiting for every chunk first: the strawman). */
+    public static final Ecall<PackModel, ModelSummary> PACK_MODEL = Ecall.of(204, "pack-model", PACK_MODEL_REQUEST, SUMMARY);
+    /** Restoration progress and the time compute spent waiting for it. */
+    public static final Ecall<Void, RestoreStatus> RESTORE_STATUS_CALL = Ecall.of(205, "restore-status", Codec.NONE, RESTORE_STATUS);
     /** Tokenize, prefill and sample the first token. */
     public static final Ecall<Start, Tokens> START = Ecall.of(210, "generate-start", START_REQUEST, TOKENS);
     /** Decode and sample up to this many more tokens. */

@@ -12,6 +12,11 @@ import dev.coffer.inference.sampling.SamplerConfig;
 import dev.coffer.inference.tensor.BufferAllocator;
 import dev.coffer.inference.tensor.GgufTensorSource;
 import dev.coffer.inference.tokenizer.Tokenizer;
+import dev.coffer.pack.AesGcm;
+import dev.coffer.pack.KeyFiles;
+import dev.coffer.pack.PackFile;
+import dev.coffer.pack.PackManifest;
+import dev.coffer.pack.RecipientPrivateKey;
 import dev.coffer.secureworld.InferenceApplication;
 import dev.coffer.secureworld.InferenceCalls;
 import dev.coffer.tee.Backend;
@@ -19,6 +24,7 @@ import dev.coffer.tee.BoundaryStats;
 import dev.coffer.tee.Enclave;
 import dev.coffer.tee.EnclaveImage;
 import dev.coffer.tee.EnclaveSettings;
+import dev.coffer.tee.channel.StagingRing;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -29,7 +35,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code coffer run}: generate text from a prompt with a local GGUF model (plaintext, no TEE). */
+/** {@code coffer run}: generate text from a prompt with a local GGUF model or, inside a secure world, an encrypted pack. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {
             "Generate a continuation of a prompt and stream it to stdout; timings go to stderr.",
@@ -75,10 +81,30 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "keep generating past end-of-sequence (for benchmarks)")
     boolean ignoreEos;
 
+    @Option(names = "--pack", paramLabel = "P.cpack",
+            description = {"an encrypted model pack (see 'coffer pack'): restored inside the secure world, in compute",
+                "order, while generation already runs; needs --key"})
+    Path pack;
+
+    @Option(names = "--key", paramLabel = "R.key", description = "recipient private key that opens the pack")
+    Path key;
+
+    @Option(names = "--min-version", defaultValue = "0", paramLabel = "N",
+            description = "refuse packs older than this version (rollback protection; default: ${DEFAULT-VALUE})")
+    long minVersion;
+
+    @Option(names = "--strawman",
+            description = "restore the whole pack before computing (for comparison with the pipelined default)")
+    boolean strawman;
+
+    @Option(names = "--prefetch", defaultValue = "4", paramLabel = "N",
+            description = "chunks the host may stage ahead of the secure world (default: ${DEFAULT-VALUE})")
+    int prefetch;
+
     @Option(names = "--tee", paramLabel = "sim|isolated",
             description = {"run the model inside a secure world: 'isolated' = a separate hardened JVM with memfd_secret",
                 "memory and a seccomp allowlist (a software TEE), 'sim' = the same code in this process (debug).",
-                "The plaintext model is copied in over the channel (development path; encrypted packs come later)."})
+                "Default for --pack: isolated. A plaintext --model is copied in over the channel (development path)."})
     String tee;
 
     @Option(names = "--secure-memory", paramLabel = "SIZE",
@@ -101,6 +127,18 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream err = System.err;
         if (tokens < 0) throw new CommandLine.ParameterException(spec.commandLine(), "-n must be >= 0");
+        int nThreads = threads != null ? threads : Parallel.defaultThreads();
+        SamplerConfig sampling = new SamplerConfig(temperature, topK, topP, minP, repeatPenalty, 64, seed);
+        if (pack != null || key != null) {
+            if (pack == null || key == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--pack and --key go together");
+            }
+            if (model != null) throw new CommandLine.ParameterException(spec.commandLine(), "give --model or --pack, not both");
+            if (prefetch < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--prefetch must be >= 1");
+            if (!Files.isRegularFile(pack)) throw new CommandLine.ParameterException(spec.commandLine(), "pack not found: " + pack);
+            if (tee == null) tee = "isolated";
+            return runInSecureWorld(null, nThreads, sampling);
+        }
         Path file = model;
         if (file == null) {
             file = CofferHome.demoModel();
@@ -115,8 +153,6 @@ final class RunCommand implements Callable<Integer> {
         if (!Files.isRegularFile(file)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "model file not found: " + file);
         }
-        int nThreads = threads != null ? threads : Parallel.defaultThreads();
-        SamplerConfig sampling = new SamplerConfig(temperature, topK, topP, minP, repeatPenalty, 64, seed);
         if (tee != null) return runInSecureWorld(file, nThreads, sampling);
         try (GgufFile gguf = GgufFile.open(file); Arena arena = Arena.ofShared(); Parallel pool = new Parallel(nThreads)) {
             LlamaModel llama = LlamaModel.load(gguf, new GgufTensorSource(gguf));
@@ -143,6 +179,7 @@ final class RunCommand implements Callable<Integer> {
                 stats.decodeTokensPerSecond(), nThreads, stats.stoppedAtEos() ? " | stopped at end of sequence" : "");
     }
 
+    /** Runs in a secure world, from a plaintext {@code file} or (when it is null) from the encrypted {@link #pack}. */
     private int runInSecureWorld(Path file, int nThreads, SamplerConfig sampling) throws Exception {
         Backend backend;
         try {
@@ -150,46 +187,88 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        long modelBytes = Files.size(file);
-        long budget = secureMemory != null ? ByteSizes.parse(secureMemory, spec) : modelBytes + (1L << 30);
-        EnclaveImage enclaveImage = backend == Backend.SIM && image == null
-                ? EnclaveImage.inProcess(InferenceApplication.class.getName())
-                : SecureWorldImages.load(image != null ? image : SecureWorldImages.defaultJar(CofferHome.path()));
-        EnclaveSettings settings = EnclaveSettings.defaults(backend, CofferHome.state()).withSecureMemory(budget)
-                .withThreads(nThreads).withMemoryFallback(allowMlockFallback);
-        PrintStream err = System.err;
-        try (Enclave enclave = Enclave.create(enclaveImage, settings)) {
-            err.printf(Locale.ROOT, "secure world: %s%s, measurement %s%n", backend.teeType(),
-                    enclave.info().pid().isPresent() ? " (pid " + enclave.info().pid().getAsLong() + ")" : " (in-process, debug)",
-                    enclave.info().identity().measurement().hex().substring(0, 16) + "...");
-            EnclaveModelRunner runner = new EnclaveModelRunner(enclave);
-            long loadStart = System.nanoTime();
-            try (ByteProgress progress = ByteProgress.start("copy into secret memory", modelBytes, modelBytes > (64L << 20))) {
-                runner.loadPlaintext(file, contextLength, progress);
+        try (PackFile packFile = file == null ? PackFile.open(pack) : null) {
+            long modelBytes = packFile != null ? packFile.manifest().plaintextSize() : Files.size(file);
+            long budget = secureMemory != null ? ByteSizes.parse(secureMemory, spec) : modelBytes + (1L << 30);
+            EnclaveImage enclaveImage = backend == Backend.SIM && image == null
+                    ? EnclaveImage.inProcess(InferenceApplication.class.getName())
+                    : SecureWorldImages.load(image != null ? image : SecureWorldImages.defaultJar(CofferHome.path()));
+            EnclaveSettings settings = EnclaveSettings.defaults(backend, CofferHome.state()).withSecureMemory(budget)
+                    .withThreads(nThreads).withMemoryFallback(allowMlockFallback);
+            if (packFile != null) {
+                long ring = StagingRing.bytesNeeded(prefetch, packFile.maxChunkBytes() + AesGcm.TAG_BYTES);
+                if (ring > Integer.MAX_VALUE) throw new CommandLine.ParameterException(spec.commandLine(), "--prefetch is too large");
+                settings = settings.withStaging((int) Math.max(ring, settings.stagingBytes()));
             }
-            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
-            err.printf(Locale.ROOT, "model: %.1f MiB copied into secret memory in %.2f s (%.0f MiB/s)%n",
-                    modelBytes / (double) (1 << 20), loadSeconds, modelBytes / (double) (1 << 20) / loadSeconds);
-            BoundaryStats before = enclave.stats();
-            PrintStream out = System.out;
-            Generator.Stats stats = runner.generate(new InferenceCalls.Start(prompt, tokens, ignoreEos, sampling), bytes -> {
-                out.write(bytes, 0, bytes.length);
-                out.flush();
-                return true;
-            });
-            BoundaryStats total = enclave.stats();
-            BoundaryStats run = total.since(before);
-            out.println();
-            out.flush();
-            var memory = enclave.memory();
-            printSpeed(err, stats, nThreads);
-            err.printf(Locale.ROOT, "boundary: %d crossings for %d tokens (%.2f per token), %d ocalls, "
-                            + "denied syscalls: %s%s | secret memory: %s, %.1f MiB peak%n",
-                    run.ecalls(), stats.generatedTokens(), run.ecalls() / (double) Math.max(1, stats.generatedTokens()),
-                    run.ocalls(), run.filterEnforced() ? Long.toString(total.deniedTotal()) : "n/a (sim)",
-                    total.deniedTotal() > 0 ? " " + total.deniedByName() : "",
-                    memory.mode(), memory.peak() / (double) (1 << 20));
+            PrintStream err = System.err;
+            try (Enclave enclave = Enclave.create(enclaveImage, settings)) {
+                err.printf(Locale.ROOT, "secure world: %s%s, measurement %s%n", backend.teeType(),
+                        enclave.info().pid().isPresent() ? " (pid " + enclave.info().pid().getAsLong() + ")" : " (in-process, debug)",
+                        enclave.info().identity().measurement().hex().substring(0, 16) + "...");
+                EnclaveModelRunner runner = new EnclaveModelRunner(enclave);
+                if (packFile != null) return generateFromPack(enclave, runner, packFile, nThreads, sampling);
+                long loadStart = System.nanoTime();
+                try (ByteProgress progress = ByteProgress.start("copy into secret memory", modelBytes, modelBytes > (64L << 20))) {
+                    runner.loadPlaintext(file, contextLength, progress);
+                }
+                double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+                err.printf(Locale.ROOT, "model: %.1f MiB copied into secret memory in %.2f s (%.0f MiB/s)%n",
+                        modelBytes / (double) (1 << 20), loadSeconds, modelBytes / (double) (1 << 20) / loadSeconds);
+                generate(enclave, runner, nThreads, sampling);
+            }
         }
         return 0;
+    }
+
+    private int generateFromPack(Enclave enclave, EnclaveModelRunner runner, PackFile packFile, int nThreads,
+                                 SamplerConfig sampling) {
+        PrintStream err = System.err;
+        PackManifest m = packFile.manifest();
+        err.printf(Locale.ROOT, "pack: %s version %d, owner %s, %d chunks, digest %s...%n", m.model().name(), m.version(),
+                m.owner().id().shortHex(), m.chunks().size(), packFile.header().digest().hex().substring(0, 16));
+        long start = System.nanoTime();
+        EnclaveModelRunner.PackFeed feed;
+        try (RecipientPrivateKey recipient = KeyFiles.readRecipientKey(key);
+             ByteProgress progress = ByteProgress.start("restore", m.plaintextSize(), strawman && m.plaintextSize() > (64L << 20))) {
+            feed = runner.loadPack(packFile, recipient, minVersion, contextLength, strawman, prefetch, progress);
+        }
+        try {
+            double ready = (System.nanoTime() - start) / 1e9;
+            generate(enclave, runner, nThreads, sampling);
+            feed.close();
+            InferenceCalls.RestoreStatus status = runner.restoreStatus();
+            double total = (System.nanoTime() - start) / 1e9;
+            err.printf(Locale.ROOT, "restore: %s, %.1f MiB in %.2f s (%.0f MiB/s); model ready after %.2f s, compute waited "
+                            + "%.2f s for weights | run total %.2f s%n", strawman ? "strawman (all first)" : "pipelined",
+                    m.plaintextSize() / 1048576.0, status.restoreNanos() / 1e9,
+                    m.plaintextSize() / 1048576.0 / (status.restoreNanos() / 1e9), ready, status.computeWaitNanos() / 1e9, total);
+        } catch (RuntimeException e) {
+            feed.abort();
+            throw e;
+        }
+        return 0;
+    }
+
+    private void generate(Enclave enclave, EnclaveModelRunner runner, int nThreads, SamplerConfig sampling) {
+        PrintStream err = System.err;
+        BoundaryStats before = enclave.stats();
+        PrintStream out = System.out;
+        Generator.Stats stats = runner.generate(new InferenceCalls.Start(prompt, tokens, ignoreEos, sampling), bytes -> {
+            out.write(bytes, 0, bytes.length);
+            out.flush();
+            return true;
+        });
+        BoundaryStats total = enclave.stats();
+        BoundaryStats run = total.since(before);
+        out.println();
+        out.flush();
+        var memory = enclave.memory();
+        printSpeed(err, stats, nThreads);
+        err.printf(Locale.ROOT, "boundary: %d crossings for %d tokens (%.2f per token), %d ocalls, "
+                        + "denied syscalls: %s%s | secret memory: %s, %.1f MiB peak%n",
+                run.ecalls(), stats.generatedTokens(), run.ecalls() / (double) Math.max(1, stats.generatedTokens()),
+                run.ocalls(), run.filterEnforced() ? Long.toString(total.deniedTotal()) : "n/a (sim)",
+                total.deniedTotal() > 0 ? " " + total.deniedByName() : "",
+                memory.mode(), memory.peak() / (double) (1 << 20));
     }
 }

@@ -6,6 +6,10 @@ import dev.coffer.secureworld.InferenceCalls.ModelSummary;
 import dev.coffer.secureworld.InferenceCalls.Start;
 import dev.coffer.secureworld.InferenceCalls.Tokens;
 import dev.coffer.tee.Enclave;
+import dev.coffer.pack.AesGcm;
+import dev.coffer.pack.PackFile;
+import dev.coffer.pack.RecipientPrivateKey;
+import dev.coffer.tee.channel.StagingRing;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -47,6 +51,94 @@ public final class EnclaveModelRunner {
             }
         }
         return enclave.call(InferenceCalls.LOAD_END, contextLength);
+    }
+
+    /**
+     * Streams an encrypted pack into the secure world and builds the model there: the host opens the pack file and
+     * feeds ciphertext chunks through the staging ring from a thread of its own (the control plane), while the
+     * secure world authenticates and decrypts them into secret memory. Returns once the model is built, which with
+     * {@code waitForAll == false} is as soon as the header is in: generation may start while later layers are
+     * still being restored. {@link PackFeed#close()} waits for the feeder.
+     */
+    public PackFeed loadPack(PackFile pack, RecipientPrivateKey key, long minVersion, int contextLength, boolean waitForAll,
+                             int window, LongConsumer progress) {
+        int slotBytes = pack.maxChunkBytes() + AesGcm.TAG_BYTES;
+        int slots = Math.min(window, StagingRing.slotsThatFit(enclave.staging().byteSize(), slotBytes));
+        if (slots < 1) {
+            throw new IllegalArgumentException("the staging buffer (" + enclave.staging().byteSize() + " bytes) cannot hold "
+                    + "one chunk of " + slotBytes + " bytes");
+        }
+        StagingRing ring = new StagingRing(enclave.staging(), slots, slotBytes);
+        ring.reset();
+        byte[] raw = key.raw();
+        InferenceCalls.PackOpened opened;
+        try {
+            opened = enclave.call(InferenceCalls.PACK_OPEN,
+                    new InferenceCalls.PackOpen(pack.header().encode(), raw, minVersion, slots, slotBytes));
+        } finally {
+            java.util.Arrays.fill(raw, (byte) 0);
+        }
+        PackFeed feed = new PackFeed(pack, ring, progress, opened);
+        try {
+            feed.summary = enclave.call(InferenceCalls.PACK_MODEL, new InferenceCalls.PackModel(contextLength, waitForAll));
+        } catch (RuntimeException e) {
+            feed.cancel();
+            throw e;
+        }
+        return feed;
+    }
+
+    /** Restoration progress inside the secure world. */
+    public InferenceCalls.RestoreStatus restoreStatus() {
+        return enclave.call(InferenceCalls.RESTORE_STATUS_CALL, null);
+    }
+
+    /** The host's feeder thread: ciphertext chunks from the pack file into the staging ring, in order. */
+    public static final class PackFeed implements AutoCloseable {
+        private final Thread thread;
+        private final InferenceCalls.PackOpened opened;
+        private volatile boolean cancelled;
+        private volatile RuntimeException failure;
+        private ModelSummary summary;
+
+        private PackFeed(PackFile pack, StagingRing ring, LongConsumer progress, InferenceCalls.PackOpened opened) {
+            this.opened = opened;
+            this.thread = Thread.ofPlatform().daemon().name("feed-pack").start(() -> {
+                try {
+                    for (int i = 0; i < pack.manifest().chunks().size() && !cancelled; i++) {
+                        ring.put(i, pack.ciphertext(i), () -> cancelled);
+                        progress.accept(pack.manifest().chunks().get(i).length());
+                    }
+                } catch (RuntimeException e) {
+                    if (!cancelled) failure = e;
+                }
+            });
+        }
+
+        public InferenceCalls.PackOpened opened() { return opened; }
+
+        public ModelSummary summary() { return summary; }
+
+        void cancel() {
+            cancelled = true;
+            close();
+        }
+
+        /** Waits for the feeder to finish (or to notice a cancellation). */
+        @Override
+        public void close() {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (failure != null) throw failure;
+        }
+
+        /** Stops feeding (e.g. the secure world failed) and waits for the thread. */
+        public void abort() {
+            cancel();
+        }
     }
 
     /** Runs one generation, streaming token bytes to {@code sink}; one crossing per token, plus one for the stats. */

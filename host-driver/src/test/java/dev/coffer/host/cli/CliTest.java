@@ -3,9 +3,6 @@ package dev.coffer.host.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.coffer.inference.testing.SharedAssets;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,10 +11,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The coffer command line as a user drives it: exit codes, stdout, stderr. */
 class CliTest {
+    private static Cli.Result run(String... args) { return Cli.run(args); }
+
+    private static Path image() { return Cli.image(); }
+
     @TempDir static Path dir;
     static Path demo;
-
-    record Result(int exit, String out, String err) {}
 
     @BeforeAll
     static void makeDemoModel() {
@@ -27,9 +26,9 @@ class CliTest {
 
     @Test
     void runIsReproducibleWithTheSameSeedAndPrintsOnlyTheContinuation() {
-        Result a = run("run", "--model", demo.toString(), "-n", "24", "--seed", "7", "--threads", "2");
-        Result b = run("run", "--model", demo.toString(), "-n", "24", "--seed", "7", "--threads", "1");
-        Result c = run("run", "--model", demo.toString(), "-n", "24", "--seed", "8");
+        Cli.Result a = run("run", "--model", demo.toString(), "-n", "24", "--seed", "7", "--threads", "2");
+        Cli.Result b = run("run", "--model", demo.toString(), "-n", "24", "--seed", "7", "--threads", "1");
+        Cli.Result c = run("run", "--model", demo.toString(), "-n", "24", "--seed", "8");
         assertThat(a.exit()).isZero();
         assertThat(a.out()).isNotBlank().isEqualTo(b.out()).isNotEqualTo(c.out());
         assertThat(a.out()).doesNotContain("Once upon a time");
@@ -39,26 +38,26 @@ class CliTest {
     @Test
     void runOnARealModelGivesLlamaCppsGreedyText() {
         Path model = SharedAssets.require("models/stories260K.gguf");
-        Result r = run("run", "--model", model.toString(), "--temp", "0", "-n", "40");
+        Cli.Result r = run("run", "--model", model.toString(), "--temp", "0", "-n", "40");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).startsWith(", there was a little girl named Lily. She loved to play outside");
     }
 
     @Test
     void badInputGivesOneClearLineAndExitCodeOne() {
-        Result missing = run("run", "--model", dir.resolve("nope.gguf").toString());
+        Cli.Result missing = run("run", "--model", dir.resolve("nope.gguf").toString());
         assertThat(missing.exit()).isNotZero();
         assertThat(missing.err()).contains("nope.gguf");
         Path junk = dir.resolve("junk.gguf");
         write(junk, "this is not a model");
-        Result bad = run("run", "--model", junk.toString());
+        Cli.Result bad = run("run", "--model", junk.toString());
         assertThat(bad.exit()).isEqualTo(1);
         assertThat(bad.err()).contains("coffer:").contains("not a GGUF file").doesNotContain("Exception");
     }
 
     @Test
     void modelInfoDescribesTheModel() {
-        Result r = run("model", "info", demo.toString());
+        Cli.Result r = run("model", "info", demo.toString());
         assertThat(r.exit()).isZero();
         assertThat(r.out()).contains("llama").containsIgnoringCase("layers");
     }
@@ -68,24 +67,20 @@ class CliTest {
         Path out = dir.resolve("exists.gguf");
         write(out, "precious");
         Path in = SharedAssets.require("models/stories260K.gguf");
-        Result r = run("quantize", in.toString(), out.toString(), "--type", "Q8_0");
+        Cli.Result r = run("quantize", in.toString(), out.toString(), "--type", "Q8_0");
         assertThat(r.exit()).isNotZero();
         assertThat(r.err()).contains("exists");
         assertThat(read(out)).isEqualTo("precious");
-    }
-
-    private static Path image() {
-        return SharedAssets.repoRoot().resolve("secure-world/target/coffer-secure-world.jar");
     }
 
     @Test
     void runInsideTheSecureWorldGivesThePlaintextEnginesTextAndCountsCrossings() {
         Path model = SharedAssets.require("models/stories260K.gguf");
         System.setProperty("coffer.state", dir.resolve("state").toString());
-        Result plain = run("run", "--model", model.toString(), "--temp", "0", "-n", "40");
-        Result isolated = run("run", "--model", model.toString(), "--temp", "0", "-n", "40", "--tee", "isolated",
+        Cli.Result plain = run("run", "--model", model.toString(), "--temp", "0", "-n", "40");
+        Cli.Result isolated = run("run", "--model", model.toString(), "--temp", "0", "-n", "40", "--tee", "isolated",
                 "--image", image().toString());
-        Result sim = run("run", "--model", model.toString(), "--temp", "0", "-n", "40", "--tee", "sim");
+        Cli.Result sim = run("run", "--model", model.toString(), "--temp", "0", "-n", "40", "--tee", "sim");
         assertThat(isolated.exit()).as(isolated.err()).isZero();
         assertThat(isolated.out()).isEqualTo(plain.out());
         assertThat(sim.out()).isEqualTo(plain.out());
@@ -97,12 +92,12 @@ class CliTest {
 
     @Test
     void teeMeasureIsStableAndTheAllowlistIsPrinted() {
-        Result a = run("tee", "measure", "--image", image().toString());
-        Result b = run("tee", "measure", "--image", image().toString(), "--verbose");
+        Cli.Result a = run("tee", "measure", "--image", image().toString());
+        Cli.Result b = run("tee", "measure", "--image", image().toString(), "--verbose");
         assertThat(a.exit()).as(a.err()).isZero();
         assertThat(a.out().strip()).matches("[0-9a-f]{64}");
         assertThat(b.out()).startsWith(a.out().strip()).contains("dev.coffer.secureworld.InferenceApplication");
-        Result rules = run("tee", "allowlist");
+        Cli.Result rules = run("tee", "allowlist");
         assertThat(rules.out()).contains("futex").contains("clone").doesNotContain("openat");
         assertThat(rules.err()).contains("rules; default: deny");
         assertThat(b.out()).contains("(unsigned)");
@@ -113,45 +108,25 @@ class CliTest {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        Result keygen = run("tee", "keygen", "--out", dir.resolve("signer").toString());
+        Cli.Result keygen = run("tee", "keygen", "--out", dir.resolve("signer").toString());
         assertThat(keygen.exit()).as(keygen.err()).isZero();
         String signer = keygen.out().strip();
         assertThat(signer).matches("[0-9a-f]{64}");
-        Result sign = run("tee", "sign", "--key", dir.resolve("signer/signer.pk8").toString(), "--image", copy.toString());
+        Cli.Result sign = run("tee", "sign", "--key", dir.resolve("signer/signer.pk8").toString(), "--image", copy.toString());
         assertThat(sign.exit()).as(sign.err()).isZero();
-        Result signed = run("tee", "measure", "--image", copy.toString(), "--verbose");
+        Cli.Result signed = run("tee", "measure", "--image", copy.toString(), "--verbose");
         assertThat(signed.out()).startsWith(a.out().strip()).contains("signer:           " + signer + "\n");
         assertThat(run("tee", "keygen", "--out", dir.resolve("signer").toString()).err()).contains("never overwritten");
-        Result missing = run("tee", "measure", "--image", dir.resolve("none.jar").toString());
+        Cli.Result missing = run("tee", "measure", "--image", dir.resolve("none.jar").toString());
         assertThat(missing.exit()).isEqualTo(1);
         assertThat(missing.err()).contains("does not exist");
     }
 
     @Test
     void aBadTeeNameIsAOneLineError() {
-        Result r = run("run", "--model", demo.toString(), "--tee", "sgx");
+        Cli.Result r = run("run", "--model", demo.toString(), "--tee", "sgx");
         assertThat(r.exit()).isNotZero();
         assertThat(r.err()).contains("unknown TEE backend 'sgx'").doesNotContain("Exception");
-    }
-
-    private static Result run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            System.setOut(o);
-            System.setErr(e);
-            picocli.CommandLine cl = CofferCli.commandLine();
-            cl.setOut(new java.io.PrintWriter(o, true));
-            cl.setErr(new java.io.PrintWriter(e, true));
-            int exit = cl.execute(args);
-            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
     }
 
     private static void write(Path p, String s) {

@@ -305,8 +305,12 @@ public final class IsolatedEnclave extends AbstractEnclave {
         destroyed = true;
         if (!gone) {
             markGone("was destroyed");
-            Native.kill(pid, 9);
-            reap();
+            try {
+                Native.kill(pid, 9);
+                reap();
+            } catch (dev.coffer.tee.natives.NativeCallException alreadyReaped) {
+                // it died during start and was reaped there: the start error, not ESRCH, is what the caller sees
+            }
         }
         channel.close();
         Thread s = supervisor;

@@ -51,7 +51,7 @@ final class AeadBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
-        if (!json) out.printf("%-10s %10s %10s%n", "provider", "bytes", "MB/s");
+        if (!json) out.printf("%-12s %10s %10s%n", "provider", "bytes", "MB/s");
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
         for (int size : sizes) {
@@ -119,7 +119,7 @@ final class AeadBench implements Callable<Integer> {
             row.put("mb_per_s", Math.round(mbps * 10) / 10.0);
             out.println(JSON.writeValueAsString(row));
         } else {
-            out.printf(Locale.ROOT, "%-10s %10d %10.0f%n", provider, size, mbps);
+            out.printf(Locale.ROOT, "%-12s %10d %10.0f%n", provider, size, mbps);
         }
     }
 }

@@ -23,6 +23,7 @@ import dev.coffer.secureworld.InferenceCalls.PackModel;
 import dev.coffer.secureworld.InferenceCalls.PackOpen;
 import dev.coffer.secureworld.InferenceCalls.PackOpened;
 import dev.coffer.secureworld.InferenceCalls.RestoreStatus;
+import dev.coffer.secureworld.InferenceCalls.SharedModel;
 import dev.coffer.tee.channel.StagingRing;
 import java.util.List;
 import dev.coffer.secureworld.InferenceCalls.ModelSummary;
@@ -69,6 +70,7 @@ public final class InferenceApplication implements EnclaveApplication {
                 .on(InferenceCalls.LOAD_BEGIN, this::loadBegin)
                 .on(InferenceCalls.LOAD_CHUNK, this::loadChunk)
                 .on(InferenceCalls.LOAD_END, this::loadEnd)
+                .on(InferenceCalls.LOAD_SHARED, this::loadShared)
                 .on(InferenceCalls.PACK_OPEN, this::packOpen)
                 .on(InferenceCalls.PACK_MODEL, this::packModel)
                 .on(InferenceCalls.RESTORE_STATUS_CALL, v -> restoreStatus())
@@ -105,6 +107,17 @@ public final class InferenceApplication implements EnclaveApplication {
         populater.stop();
         gguf = GgufFile.parse("model", image.segment());
         return build(new GgufTensorSource(gguf), contextLength);
+    }
+
+    /** The benchmark's plaintext baseline: weights read in place from staging (chunk offset 0, length = model bytes). */
+    private ModelSummary loadShared(SharedModel model) {
+        unload();
+        MemorySegment staging = context.staging();
+        if (model.bytes() <= 0 || model.bytes() > staging.byteSize()) {
+            throw new MalformedMessageException("a shared model of " + model.bytes() + " bytes does not fit the staging buffer");
+        }
+        gguf = GgufFile.parse("model", staging.asSlice(0, model.bytes()));
+        return build(new GgufTensorSource(gguf), model.contextLength());
     }
 
     /**
@@ -160,7 +173,7 @@ public final class InferenceApplication implements EnclaveApplication {
         buffers.populate(context.threads());
         return new ModelSummary(gguf.findString("general.name").orElse("model"),
                 gguf.findString("general.architecture").orElse("?"), ctx, tokenizer.vocabSize(),
-                image.segment().byteSize());
+                gguf.segment().byteSize());
     }
 
     private Tokens start(Start s) {

@@ -107,6 +107,22 @@ public final class InferenceCalls {
         }
     };
 
+    /** A plaintext model of {@code bytes} at the start of the staging buffer, served in place (benchmark baseline). */
+    public record SharedModel(long bytes, int contextLength) {
+    }
+
+    static final Codec<SharedModel> SHARED_MODEL = new Codec<>() {
+        @Override
+        public void write(SharedModel v, MessageWriter out) {
+            out.writeLong(v.bytes()).writeInt(v.contextLength());
+        }
+
+        @Override
+        public SharedModel read(MessageReader in) {
+            return new SharedModel(in.readLong("bytes"), in.readCount("context", Integer.MAX_VALUE));
+        }
+    };
+
     static final Codec<Chunk> CHUNK = new Codec<>() {
         @Override
         public void write(Chunk v, MessageWriter out) {
@@ -201,6 +217,12 @@ public final class InferenceCalls {
     public static final Ecall<Chunk, Void> LOAD_CHUNK = Ecall.of(201, "load-chunk", CHUNK, Codec.NONE);
     /** Parse the image (GGUF) and build the model with a session of this context length (0 = the model's). */
     public static final Ecall<Integer, ModelSummary> LOAD_END = Ecall.of(202, "load-end", INT, SUMMARY);
+    /**
+     * Serve a plaintext model in place from the first {@code bytes} of the staging buffer, whose weights then stay in
+     * memory the host shares: the "plaintext mmap" baseline of the restoration benchmark, never a way to protect a
+     * model.
+     */
+    public static final Ecall<SharedModel, ModelSummary> LOAD_SHARED = Ecall.of(206, "load-shared", SHARED_MODEL, SUMMARY);
     /** Open a pack and start restoring it from the staging ring (discarding any model loaded before). */
     public static final Ecall<PackOpen, PackOpened> PACK_OPEN = Ecall.of(203, "pack-open", PACK_OPEN_REQUEST, PACK_OPENED);
     /** Build the model over the pack being restored (optionally waiting for every chunk first: the strawman). */

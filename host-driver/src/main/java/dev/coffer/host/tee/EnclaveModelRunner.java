@@ -88,6 +88,25 @@ public final class EnclaveModelRunner {
         return feed;
     }
 
+    /**
+     * The restoration benchmark's plaintext baseline, first half: copies a plaintext GGUF into the staging buffer
+     * (memory the host shares, so never a way to protect a model). Returns its size for {@link #serveShared}.
+     */
+    public long stageShared(Path gguf) throws IOException {
+        MemorySegment staging = enclave.staging();
+        try (FileChannel ch = FileChannel.open(gguf, StandardOpenOption.READ); Arena arena = Arena.ofConfined()) {
+            long size = ch.size();
+            if (size > staging.byteSize()) throw new IllegalArgumentException("the staging buffer is smaller than " + gguf);
+            MemorySegment.copy(ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena), 0, staging, 0, size);
+            return size;
+        }
+    }
+
+    /** Second half: the secure world builds the model over the staged plaintext, read in place. */
+    public ModelSummary serveShared(long bytes, int contextLength) {
+        return enclave.call(InferenceCalls.LOAD_SHARED, new InferenceCalls.SharedModel(bytes, contextLength));
+    }
+
     /** Restoration progress inside the secure world. */
     public InferenceCalls.RestoreStatus restoreStatus() {
         return enclave.call(InferenceCalls.RESTORE_STATUS_CALL, null);

@@ -27,6 +27,14 @@ import jdk.incubator.vector.VectorSpecies;
 public final class Session {
     /** Tokens per prefill micro-batch (llama.cpp's n_ubatch plays the same role). */
     public static final int MICRO_BATCH = 32;
+    /**
+     * Tokens a prefill carries through one layer before moving to the next (a multiple of {@link #MICRO_BATCH}). A
+     * restoring weight source hands out layer N+1 only once it is decrypted: going layer by layer over the whole
+     * prompt lets all of its compute overlap restoration, where micro-batch by micro-batch the first one would wait
+     * for every layer and the others would run only after restoration. Each micro-batch meets the same inputs and
+     * cache in either order, so the results are bit-identical.
+     */
+    public static final int LAYER_SPAN = 512;
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort H = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -41,7 +49,9 @@ public final class Session {
     // FloatVector without a conversion the Vector API does not offer; it doubles the cache's size.
     private final MemorySegment[] keyCache;
     private final MemorySegment[] valueCache;
-    private final MemorySegment x, xb, xb2, q, k, v, hb, hb2, logits;
+    private final MemorySegment residual; // the residual stream of up to `span` tokens, layer-major prefill
+    private final int span;
+    private final MemorySegment xb, xb2, q, k, v, hb, hb2, logits;
     private final MemorySegment[] scores;     // per worker [ctx] floats
     private final float[] ropeCos, ropeSin;   // per position [ctx][ropeDims/2]
     private int position;
@@ -65,7 +75,8 @@ public final class Session {
             keyCache[l] = alloc.allocate(cacheBytes, "kv-cache");
             valueCache[l] = alloc.allocate(cacheBytes, "kv-cache");
         }
-        x = alloc.allocate(4L * mb * c.dim(), "activations");
+        span = Math.min(LAYER_SPAN, (contextLength + mb - 1) / mb * mb);
+        residual = alloc.allocate(4L * span * c.dim(), "activations");
         xb = alloc.allocate(4L * mb * c.dim(), "activations");
         xb2 = alloc.allocate(4L * mb * c.dim(), "activations");
         q = alloc.allocate(4L * mb * c.dim(), "activations");
@@ -111,8 +122,8 @@ public final class Session {
                 throw new IllegalArgumentException("token id " + t + " outside the vocabulary 0.." + (c.vocabSize() - 1));
             }
         }
-        for (int start = 0; start < tokens.length; start += MICRO_BATCH) {
-            int n = Math.min(MICRO_BATCH, tokens.length - start);
+        for (int start = 0; start < tokens.length; start += span) {
+            int n = Math.min(span, tokens.length - start);
             forward(tokens, start, n, start + n == tokens.length, tokens.length > 1);
         }
         float[] out = new float[c.vocabSize()];
@@ -125,35 +136,51 @@ public final class Session {
         return prefill(new int[] {token});
     }
 
-    private void forward(int[] tokens, int start, int n, boolean wantLogits, boolean batched) {
+    /** {@code count} tokens from {@code start}: embedded, then through each layer in micro-batches, layer by layer. */
+    private void forward(int[] tokens, int start, int count, boolean wantLogits, boolean batched) {
         int dim = c.dim();
         Tensor embd = w.tensor("token_embd.weight");
-        for (int t = 0; t < n; t++) RowReader.read(embd, tokens[start + t], x, 4L * t * dim);
-        for (int l = 0; l < c.layers(); l++) {
-            String p = "blk." + l + ".";
-            rmsNorm(x, xb, n, w.tensor(p + "attn_norm.weight"));
-            matmul.multiply(w.tensor(p + "attn_q.weight"), xb, n, q);
-            matmul.multiply(w.tensor(p + "attn_k.weight"), xb, n, k);
-            matmul.multiply(w.tensor(p + "attn_v.weight"), xb, n, v);
-            rope(q, n, c.heads());
-            rope(k, n, c.kvHeads());
-            storeKv(l, n);
-            attention(l, n, batched);
-            matmul.multiply(w.tensor(p + "attn_output.weight"), xb, n, xb2);
-            addInPlace(x, xb2, n * dim);
-            rmsNorm(x, xb, n, w.tensor(p + "ffn_norm.weight"));
-            matmul.multiply(w.tensor(p + "ffn_gate.weight"), xb, n, hb);
-            matmul.multiply(w.tensor(p + "ffn_up.weight"), xb, n, hb2);
-            swiglu(n);
-            matmul.multiply(w.tensor(p + "ffn_down.weight"), hb, n, xb2);
-            addInPlace(x, xb2, n * dim);
+        for (int t = 0; t < count; t++) RowReader.read(embd, tokens[start + t], residual, 4L * t * dim);
+        int base = position;
+        try {
+            for (int l = 0; l < c.layers(); l++) {
+                for (int mb = 0; mb < count; mb += MICRO_BATCH) {
+                    int n = Math.min(MICRO_BATCH, count - mb);
+                    position = base + mb; // where this micro-batch's keys and values go, and what its queries see
+                    layer(l, residual.asSlice(4L * mb * dim, 4L * n * dim), n, batched);
+                }
+            }
+        } finally {
+            position = base; // a failed step (e.g. a weight that failed authentication) adds nothing to the cache
         }
-        position += n;
+        position = base + count;
         if (wantLogits) {
-            MemorySegment last = x.asSlice(4L * (n - 1) * dim, 4L * dim);
+            MemorySegment last = residual.asSlice(4L * (count - 1) * dim, 4L * dim);
             rmsNorm(last, xb, 1, w.tensor("output_norm.weight"));
             matmul.multiply(w.tensor(model.outputTensorName()), xb, 1, logits);
         }
+    }
+
+    /** Layer {@code l} for the {@code n} tokens of one micro-batch whose residual stream is {@code x}. */
+    private void layer(int l, MemorySegment x, int n, boolean batched) {
+        int dim = c.dim();
+        String p = "blk." + l + ".";
+        rmsNorm(x, xb, n, w.tensor(p + "attn_norm.weight"));
+        matmul.multiply(w.tensor(p + "attn_q.weight"), xb, n, q);
+        matmul.multiply(w.tensor(p + "attn_k.weight"), xb, n, k);
+        matmul.multiply(w.tensor(p + "attn_v.weight"), xb, n, v);
+        rope(q, n, c.heads());
+        rope(k, n, c.kvHeads());
+        storeKv(l, n);
+        attention(l, n, batched);
+        matmul.multiply(w.tensor(p + "attn_output.weight"), xb, n, xb2);
+        addInPlace(x, xb2, n * dim);
+        rmsNorm(x, xb, n, w.tensor(p + "ffn_norm.weight"));
+        matmul.multiply(w.tensor(p + "ffn_gate.weight"), xb, n, hb);
+        matmul.multiply(w.tensor(p + "ffn_up.weight"), xb, n, hb2);
+        swiglu(n);
+        matmul.multiply(w.tensor(p + "ffn_down.weight"), hb, n, xb2);
+        addInPlace(x, xb2, n * dim);
     }
 
     /** ggml_rms_norm (sum of squares in double, scale in float) followed by the weight multiply. */

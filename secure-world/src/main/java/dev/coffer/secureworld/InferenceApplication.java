@@ -50,6 +50,8 @@ public final class InferenceApplication implements EnclaveApplication {
     private GgufFile gguf;
     private PackHeader pack;
     private PackRestoration restoration;
+    private int populateThreads;
+    private long populateNanos;
     private SecretBufferAllocator buffers;
     private Session session;
     private Tokenizer tokenizer;
@@ -142,6 +144,10 @@ public final class InferenceApplication implements EnclaveApplication {
         }
         StagingRing ring = new StagingRing(context.staging(), open.slots(), open.slotBytes());
         image = context.secretMemory().allocate(m.plaintextSize(), "model image");
+        populateThreads = Math.min(open.populateThreads(), context.threads());
+        long t0 = System.nanoTime();
+        if (populateThreads > 0) image.populate(populateThreads);
+        populateNanos = System.nanoTime() - t0;
         pack = header;
         restoration = new PackRestoration(m, cipher, image, ring);
         return new PackOpened(header.digest().hex(), m.model().name(), m.chunks().size(), m.plaintextSize());
@@ -160,7 +166,7 @@ public final class InferenceApplication implements EnclaveApplication {
     private RestoreStatus restoreStatus() {
         if (restoration == null) throw new IllegalStateException("no pack is open");
         return new RestoreStatus(restoration.restoredChunks(), pack.manifest().chunks().size(), restoration.restoreNanos(),
-                restoration.computeWaitNanos());
+                restoration.computeWaitNanos(), populateThreads > 0 ? populateNanos : 0, populateThreads);
     }
 
     private ModelSummary build(TensorSource weights, int contextLength) {

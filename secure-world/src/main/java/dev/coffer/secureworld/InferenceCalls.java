@@ -37,9 +37,13 @@ public final class InferenceCalls {
     /**
      * Open a pack: its header (manifest, signature, recipients), the raw recipient key that unwraps its data key
      * (the {@code --key} development path; a key broker replaces it), the oldest version accepted, and the shape of
-     * the staging ring the host will stream the chunks through. The secure world starts restoring at once.
+     * the staging ring the host will stream the chunks through, and how to populate the model image's secret pages:
+     * {@code populateThreads > 0} faults them all in first with that many threads (before any compute, which
+     * population would slow: see docs/benchmarks.md), 0 lets decryption fault them in as it writes, overlapping
+     * compute. The secure world starts restoring at once.
      */
-    public record PackOpen(byte[] header, byte[] recipientKey, long minVersion, int slots, int slotBytes) {
+    public record PackOpen(byte[] header, byte[] recipientKey, long minVersion, int slots, int slotBytes,
+                           int populateThreads) {
         @Override
         public String toString() { return "PackOpen[" + header.length + " header bytes, key hidden]"; }
     }
@@ -52,21 +56,30 @@ public final class InferenceCalls {
     public record PackModel(int contextLength, boolean waitForAll) {
     }
 
-    /** How far restoration has got, and how long compute waited for it. */
-    public record RestoreStatus(int restoredChunks, int totalChunks, long restoreNanos, long computeWaitNanos) {
+    /**
+     * How far restoration has got, how long compute waited for it, and the up-front population of the model image
+     * (wall nanoseconds on {@code populateThreads} threads; 0 when decryption populated as it wrote).
+     */
+    public record RestoreStatus(int restoredChunks, int totalChunks, long restoreNanos, long computeWaitNanos,
+                                long populateNanos, int populateThreads) {
+        /** CPU seconds restoration took: up-front population on its threads, plus the restoring thread. */
+        public double cpuSeconds() {
+            return (populateNanos * (double) populateThreads + Math.max(0, restoreNanos)) / 1e9;
+        }
     }
 
     static final Codec<PackOpen> PACK_OPEN_REQUEST = new Codec<>() {
         @Override
         public void write(PackOpen v, MessageWriter out) {
             out.writeBytes(v.header()).writeBytes(v.recipientKey()).writeLong(v.minVersion()).writeInt(v.slots())
-                    .writeInt(v.slotBytes());
+                    .writeInt(v.slotBytes()).writeInt(v.populateThreads());
         }
 
         @Override
         public PackOpen read(MessageReader in) {
             return new PackOpen(in.readBytes("header"), in.readBytes("recipient key"), in.readLong("min version"),
-                    in.readCount("slots", 1 << 16), in.readCount("slot bytes", Integer.MAX_VALUE));
+                    in.readCount("slots", 1 << 16), in.readCount("slot bytes", Integer.MAX_VALUE),
+                    in.readCount("populate threads", 1024));
         }
     };
 
@@ -97,13 +110,14 @@ public final class InferenceCalls {
     static final Codec<RestoreStatus> RESTORE_STATUS = new Codec<>() {
         @Override
         public void write(RestoreStatus v, MessageWriter out) {
-            out.writeInt(v.restoredChunks()).writeInt(v.totalChunks()).writeLong(v.restoreNanos()).writeLong(v.computeWaitNanos());
+            out.writeInt(v.restoredChunks()).writeInt(v.totalChunks()).writeLong(v.restoreNanos()).writeLong(v.computeWaitNanos())
+                    .writeLong(v.populateNanos()).writeInt(v.populateThreads());
         }
 
         @Override
         public RestoreStatus read(MessageReader in) {
             return new RestoreStatus(in.readInt("restored"), in.readInt("total"), in.readLong("restore nanos"),
-                    in.readLong("wait nanos"));
+                    in.readLong("wait nanos"), in.readLong("populate nanos"), in.readInt("populate threads"));
         }
     };
 

@@ -230,7 +230,9 @@ final class RunCommand implements Callable<Integer> {
         EnclaveModelRunner.PackFeed feed;
         try (RecipientPrivateKey recipient = KeyFiles.readRecipientKey(key);
              ByteProgress progress = ByteProgress.start("restore", m.plaintextSize(), strawman && m.plaintextSize() > (64L << 20))) {
-            feed = runner.loadPack(packFile, recipient, minVersion, contextLength, strawman, prefetch, progress);
+            // Secret pages first, with every thread, then decryption beside compute: populating memfd_secret pages
+            // slows compute on the other cores by about 40% and is itself halved (docs/benchmarks.md).
+            feed = runner.loadPack(packFile, recipient, minVersion, contextLength, strawman, prefetch, nThreads, progress);
         }
         try {
             double ready = (System.nanoTime() - start) / 1e9;

@@ -58,10 +58,11 @@ public final class EnclaveModelRunner {
      * feeds ciphertext chunks through the staging ring from a thread of its own (the control plane), while the
      * secure world authenticates and decrypts them into secret memory. Returns once the model is built, which with
      * {@code waitForAll == false} is as soon as the header is in: generation may start while later layers are
-     * still being restored. {@link PackFeed#close()} waits for the feeder.
+     * still being restored. {@code populateThreads}: see {@link InferenceCalls.PackOpen}. {@link PackFeed#close()}
+     * waits for the feeder.
      */
     public PackFeed loadPack(PackFile pack, RecipientPrivateKey key, long minVersion, int contextLength, boolean waitForAll,
-                             int window, LongConsumer progress) {
+                             int window, int populateThreads, LongConsumer progress) {
         int slotBytes = pack.maxChunkBytes() + AesGcm.TAG_BYTES;
         int slots = Math.min(window, StagingRing.slotsThatFit(enclave.staging().byteSize(), slotBytes));
         if (slots < 1) {
@@ -74,7 +75,7 @@ public final class EnclaveModelRunner {
         InferenceCalls.PackOpened opened;
         try {
             opened = enclave.call(InferenceCalls.PACK_OPEN,
-                    new InferenceCalls.PackOpen(pack.header().encode(), raw, minVersion, slots, slotBytes));
+                    new InferenceCalls.PackOpen(pack.header().encode(), raw, minVersion, slots, slotBytes, populateThreads));
         } finally {
             java.util.Arrays.fill(raw, (byte) 0);
         }

@@ -13,6 +13,7 @@ import dev.coffer.pack.OwnerSigningKey;
 import dev.coffer.pack.PackFile;
 import dev.coffer.pack.PackWriter;
 import dev.coffer.pack.RecipientPrivateKey;
+import dev.coffer.pack.RestorePlan;
 import dev.coffer.secureworld.InferenceCalls;
 import dev.coffer.tee.Backend;
 import dev.coffer.tee.Enclave;
@@ -186,7 +187,8 @@ final class RestoreBench implements Callable<Integer> {
              RecipientPrivateKey key = KeyFiles.readRecipientKey(keys.resolve("recipient.key"))) {
             EnclaveModelRunner runner = new EnclaveModelRunner(enclave);
             long t0 = System.nanoTime();
-            try (EnclaveModelRunner.PackFeed feed = runner.loadPack(p, key, 0, context, strawman, prefetch, populateThreads, n -> { })) {
+            try (EnclaveModelRunner.PackFeed feed = runner.loadPack(p, RestorePlan.resident(p.manifest()), key, 0, context, strawman,
+                    prefetch, populateThreads, n -> { })) {
                 enclave.call(InferenceCalls.START, start(prompt));
                 double ttft = (System.nanoTime() - t0) / 1e9;
                 feed.close();

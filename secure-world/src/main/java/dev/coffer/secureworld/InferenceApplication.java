@@ -18,6 +18,7 @@ import dev.coffer.pack.DataKey;
 import dev.coffer.pack.PackHeader;
 import dev.coffer.pack.PackManifest;
 import dev.coffer.pack.RecipientPrivateKey;
+import dev.coffer.pack.RestorePlan;
 import dev.coffer.secureworld.InferenceCalls.Chunk;
 import dev.coffer.secureworld.InferenceCalls.PackModel;
 import dev.coffer.secureworld.InferenceCalls.PackOpen;
@@ -50,6 +51,7 @@ public final class InferenceApplication implements EnclaveApplication {
     private GgufFile gguf;
     private PackHeader pack;
     private PackRestoration restoration;
+    private SecretRegion[] slots = new SecretRegion[0];
     private int populateThreads;
     private long populateNanos;
     private SecretBufferAllocator buffers;
@@ -108,7 +110,7 @@ public final class InferenceApplication implements EnclaveApplication {
         if (image == null) throw new IllegalStateException("load-end before load-begin");
         populater.stop();
         gguf = GgufFile.parse("model", image.segment());
-        return build(new GgufTensorSource(gguf), contextLength);
+        return build(new GgufTensorSource(gguf), contextLength, gguf.segment().byteSize());
     }
 
     /** The benchmark's plaintext baseline: weights read in place from staging (chunk offset 0, length = model bytes). */
@@ -119,17 +121,28 @@ public final class InferenceApplication implements EnclaveApplication {
             throw new MalformedMessageException("a shared model of " + model.bytes() + " bytes does not fit the staging buffer");
         }
         gguf = GgufFile.parse("model", staging.asSlice(0, model.bytes()));
-        return build(new GgufTensorSource(gguf), model.contextLength());
+        return build(new GgufTensorSource(gguf), model.contextLength(), model.bytes());
     }
 
     /**
-     * Checks the pack header (signature, version), unwraps the data key with the recipient key, reserves the model
-     * image and starts restoring from the staging ring. The key's bytes are wiped as soon as the data key is out.
+     * Checks the pack header (signature, version), unwraps the data key with the recipient key, reserves secret memory
+     * for the weights as the restore plan says (resident chunks, and slots for streamed layers), and starts restoring
+     * from the staging ring. The key's bytes are wiped as soon as the data key is out.
      */
     private PackOpened packOpen(PackOpen open) {
         unload();
         PackHeader header = PackHeader.parse(open.header()).requireVersion(open.minVersion());
         PackManifest m = header.manifest();
+        RestorePlan plan;
+        try {
+            plan = new RestorePlan(m, open.streamedLayers(), open.layerSlots());
+        } catch (IllegalArgumentException e) {
+            throw new MalformedMessageException(e.getMessage());
+        }
+        int maxChunk = m.chunks().stream().mapToInt(c -> c.length()).max().orElse(0);
+        if (open.slotBytes() < maxChunk + AesGcm.TAG_BYTES) {
+            throw new MalformedMessageException("staging slots of " + open.slotBytes() + " bytes cannot hold the largest chunk");
+        }
         ChunkCipher cipher;
         try (Credential key = Credential.of(RecipientPrivateKey.fromRaw(open.recipientKey()));
              DataKey dataKey = header.unwrap(key)) {
@@ -137,19 +150,25 @@ public final class InferenceApplication implements EnclaveApplication {
         } finally {
             java.util.Arrays.fill(open.recipientKey(), (byte) 0);
         }
-        int maxChunk = m.chunks().stream().mapToInt(c -> c.length()).max().orElse(0);
-        if (open.slotBytes() < maxChunk + AesGcm.TAG_BYTES) {
+        try {
+            image = context.secretMemory().allocate(plan.residentBytes(), "model weights");
+            slots = new SecretRegion[plan.slots()];
+            for (int i = 0; i < slots.length; i++) slots[i] = context.secretMemory().allocate(plan.slotBytes(), "layer slot");
+        } catch (RuntimeException e) {
             cipher.close();
-            throw new MalformedMessageException("staging slots of " + open.slotBytes() + " bytes cannot hold the largest chunk");
+            unload();
+            throw e;
         }
-        StagingRing ring = new StagingRing(context.staging(), open.slots(), open.slotBytes());
-        image = context.secretMemory().allocate(m.plaintextSize(), "model image");
         populateThreads = Math.min(open.populateThreads(), context.threads());
         long t0 = System.nanoTime();
-        if (populateThreads > 0) image.populate(populateThreads);
+        if (populateThreads > 0) {
+            image.populate(populateThreads);
+            for (SecretRegion slot : slots) slot.populate(populateThreads);
+        }
         populateNanos = System.nanoTime() - t0;
         pack = header;
-        restoration = new PackRestoration(m, cipher, image, ring);
+        restoration = new PackRestoration(plan, cipher, image, slots,
+                new StagingRing(context.staging(), open.slots(), open.slotBytes()));
         return new PackOpened(header.digest().hex(), m.model().name(), m.chunks().size(), m.plaintextSize());
     }
 
@@ -157,10 +176,17 @@ public final class InferenceApplication implements EnclaveApplication {
     private ModelSummary packModel(PackModel request) {
         if (restoration == null) throw new IllegalStateException("pack-model before pack-open");
         List<ChunkEntry> chunks = pack.manifest().chunks();
-        restoration.awaitChunk(RestoringTensorSource.headerChunks(chunks) - 1);
-        if (request.waitForAll()) restoration.awaitAll();
-        gguf = GgufFile.parse("model", image.segment());
-        return build(new RestoringTensorSource(gguf, chunks, restoration), request.contextLength());
+        int headerChunks = RestoringTensorSource.headerChunks(chunks);
+        restoration.awaitChunk(headerChunks - 1);
+        if (request.waitForAll()) {
+            if (restoration.plan().streamedLayers() > 0) {
+                throw new MalformedMessageException("the strawman (restore everything first) needs every layer resident");
+            }
+            restoration.awaitAll();
+        }
+        long headerBytes = chunks.get(headerChunks - 1).end();
+        gguf = GgufFile.parseHeader("model", image.segment().asSlice(0, headerBytes), pack.manifest().plaintextSize());
+        return build(new RestoringTensorSource(gguf, restoration), request.contextLength(), pack.manifest().plaintextSize());
     }
 
     private RestoreStatus restoreStatus() {
@@ -169,7 +195,7 @@ public final class InferenceApplication implements EnclaveApplication {
                 restoration.computeWaitNanos(), populateThreads > 0 ? populateNanos : 0, populateThreads);
     }
 
-    private ModelSummary build(TensorSource weights, int contextLength) {
+    private ModelSummary build(TensorSource weights, int contextLength, long modelBytes) {
         if (contextLength < 0) throw new MalformedMessageException("context length must be >= 0");
         LlamaModel model = LlamaModel.load(gguf, weights);
         tokenizer = Tokenizer.fromGguf(gguf);
@@ -178,8 +204,7 @@ public final class InferenceApplication implements EnclaveApplication {
         session = model.newSession(buffers, pool, ctx);
         buffers.populate(context.threads());
         return new ModelSummary(gguf.findString("general.name").orElse("model"),
-                gguf.findString("general.architecture").orElse("?"), ctx, tokenizer.vocabSize(),
-                gguf.segment().byteSize());
+                gguf.findString("general.architecture").orElse("?"), ctx, tokenizer.vocabSize(), modelBytes);
     }
 
     private Tokens start(Start s) {
@@ -263,6 +288,8 @@ public final class InferenceApplication implements EnclaveApplication {
         gguf = null;
         if (image != null) image.close();
         image = null;
+        for (SecretRegion slot : slots) if (slot != null) slot.close();
+        slots = new SecretRegion[0];
     }
 
     @Override

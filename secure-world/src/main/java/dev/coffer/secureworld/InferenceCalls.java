@@ -40,10 +40,11 @@ public final class InferenceCalls {
      * the staging ring the host will stream the chunks through, and how to populate the model image's secret pages:
      * {@code populateThreads > 0} faults them all in first with that many threads (before any compute, which
      * population would slow: see docs/benchmarks.md), 0 lets decryption fault them in as it writes, overlapping
-     * compute. The secure world starts restoring at once.
+     * compute. Under a memory budget the last {@code streamedLayers} layers are restored again for every step through
+     * {@code layerSlots} slots ({@link dev.coffer.pack.RestorePlan}). The secure world starts restoring at once.
      */
     public record PackOpen(byte[] header, byte[] recipientKey, long minVersion, int slots, int slotBytes,
-                           int populateThreads) {
+                           int populateThreads, int streamedLayers, int layerSlots) {
         @Override
         public String toString() { return "PackOpen[" + header.length + " header bytes, key hidden]"; }
     }
@@ -72,14 +73,15 @@ public final class InferenceCalls {
         @Override
         public void write(PackOpen v, MessageWriter out) {
             out.writeBytes(v.header()).writeBytes(v.recipientKey()).writeLong(v.minVersion()).writeInt(v.slots())
-                    .writeInt(v.slotBytes()).writeInt(v.populateThreads());
+                    .writeInt(v.slotBytes()).writeInt(v.populateThreads()).writeInt(v.streamedLayers()).writeInt(v.layerSlots());
         }
 
         @Override
         public PackOpen read(MessageReader in) {
             return new PackOpen(in.readBytes("header"), in.readBytes("recipient key"), in.readLong("min version"),
                     in.readCount("slots", 1 << 16), in.readCount("slot bytes", Integer.MAX_VALUE),
-                    in.readCount("populate threads", 1024));
+                    in.readCount("populate threads", 1024), in.readCount("streamed layers", 1 << 16),
+                    in.readCount("layer slots", 1 << 16));
         }
     };
 

@@ -3,8 +3,8 @@ package dev.coffer.secureworld;
 import dev.coffer.pack.ChunkCipher;
 import dev.coffer.pack.ChunkEntry;
 import dev.coffer.pack.PackException;
-import dev.coffer.pack.PackManifest;
 import dev.coffer.pack.PackTamperedException;
+import dev.coffer.pack.RestorePlan;
 import dev.coffer.tee.channel.StagingRing;
 import dev.coffer.tee.memory.SecretRegion;
 import java.lang.foreign.Arena;
@@ -13,50 +13,71 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 
 /**
- * Restores a pack's chunks, in compute order, into the model image in secret memory while the model already runs
- * (TZ-LLM's pipelined restoration). One thread takes each chunk's ciphertext from the host's staging ring into a
- * private buffer (the host cannot change what is checked), authenticates and decrypts it straight into its place in
- * secret memory, and publishes how many chunks are ready; compute waits in {@link #awaitChunk} for the chunks a tensor
- * needs, not for the model. A chunk that fails authentication stops restoration; its bytes are wiped and every waiter
- * gets the error.
+ * Restores a pack's chunks, in compute order, into secret memory while the model already runs (TZ-LLM's pipelined
+ * restoration). One thread takes each chunk's ciphertext from the host's staging ring into a private buffer (the host
+ * cannot change what is checked), authenticates and decrypts it straight into its place, and publishes progress;
+ * compute waits in {@link #awaitChunk} for the chunks a tensor needs, not for the model.
+ *
+ * <p>Under a memory budget ({@link RestorePlan}) the last layers are streamed: after the initial pass the restorer
+ * keeps decrypting those layers, round after round, into a few slot regions, each one zeroized and reused once compute
+ * is done with the layer it held ({@link #layerDone}); compute waits for its layer's turn in {@link #awaitLayer}.
+ * A chunk that fails authentication stops restoration; its bytes are wiped and every waiter gets the error.
  */
 final class PackRestoration implements AutoCloseable {
-    private final PackManifest manifest;
+    private final RestorePlan plan;
     private final ChunkCipher cipher;
-    private final SecretRegion image;
+    private final SecretRegion resident;
+    private final SecretRegion[] slots;
     private final StagingRing ring;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment ciphertext;
     private final Thread thread;
     private final long startNanos = System.nanoTime();
-    private volatile int restored;
+    private volatile int restored;          // chunks of the initial pass in place
+    private volatile long restoredLayers;   // streamed-layer occurrences fully in place
+    private volatile long consumedLayers;   // streamed-layer occurrences compute is done with
     private volatile RuntimeException failure;
     private volatile boolean cancelled;
     private volatile long finishedNanos;
     private long waitNanos; // guarded by this
 
-    PackRestoration(PackManifest manifest, ChunkCipher cipher, SecretRegion image, StagingRing ring) {
-        this.manifest = manifest;
+    PackRestoration(RestorePlan plan, ChunkCipher cipher, SecretRegion resident, SecretRegion[] slots, StagingRing ring) {
+        this.plan = plan;
         this.cipher = cipher;
-        this.image = image;
+        this.resident = resident;
+        this.slots = slots.clone();
         this.ring = ring;
         this.ciphertext = arena.allocate(ring.slotBytes(), 64);
         this.thread = Thread.ofPlatform().daemon().name("restore-pack").start(this::run);
     }
 
     private void run() {
-        List<ChunkEntry> chunks = manifest.chunks();
+        List<ChunkEntry> chunks = plan.manifest().chunks();
+        long occurrence = -1;
         try {
-            for (int i = 0; i < chunks.size() && !cancelled; i++) {
+            for (long seq = 0; !cancelled; seq++) {
+                if (seq == chunks.size()) {
+                    finishedNanos = System.nanoTime();
+                    if (plan.streamedLayers() == 0) return;
+                }
+                int i = plan.chunkAt(seq);
                 ChunkEntry c = chunks.get(i);
-                int n = ring.take(i, ciphertext, () -> cancelled);
-                cipher.open(i, ciphertext.asSlice(0, n).asByteBuffer(), image.segment().asSlice(c.offset(), c.length()).asByteBuffer());
+                MemorySegment target;
+                if (plan.isStreamed(i)) {
+                    if (plan.opensLayer(i)) occurrence = claimSlot(occurrence + 1, plan.layerBytes(plan.layerOf(i)));
+                    target = slots[(int) (occurrence % slots.length)].segment();
+                } else {
+                    target = resident.segment();
+                }
+                int n = ring.take(seq, ciphertext, () -> cancelled);
+                cipher.open(i, ciphertext.asSlice(0, n).asByteBuffer(),
+                        target.asSlice(plan.packedOffset(i), c.length()).asByteBuffer());
                 synchronized (this) {
-                    restored = i + 1;
+                    if (seq < chunks.size()) restored = (int) seq + 1;
+                    if (plan.closesLayer(i)) restoredLayers = occurrence + 1;
                     notifyAll();
                 }
             }
-            finishedNanos = System.nanoTime();
         } catch (CancellationException e) {
             fail(new IllegalStateException("restoration was cancelled"));
         } catch (PackException | IllegalStateException e) {
@@ -66,23 +87,72 @@ final class PackRestoration implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until compute is done with the layer the slot of {@code occurrence} held. The new layer's decryption
+     * overwrites its first {@code layerBytes}; what lies beyond (a larger layer's tail) is zeroized now.
+     */
+    private long claimSlot(long occurrence, long layerBytes) {
+        synchronized (this) {
+            while (consumedLayers < occurrence - slots.length + 1 && !cancelled) {
+                try {
+                    wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new CancellationException();
+                }
+            }
+        }
+        if (cancelled) throw new CancellationException();
+        MemorySegment slot = slots[(int) (occurrence % slots.length)].segment();
+        slot.asSlice(layerBytes).fill((byte) 0);
+        return occurrence;
+    }
+
     private synchronized void fail(RuntimeException e) {
         failure = e;
         notifyAll();
     }
 
-    /** Blocks until chunks {@code 0..index} are authenticated and in place. */
+    /** Blocks until chunks {@code 0..index} of the initial pass are authenticated and in place. */
     void awaitChunk(int index) {
         if (restored > index) return;
+        await(() -> restored > index);
+    }
+
+    /** Blocks until streamed layer {@code layer}'s turn is in place; returns the slot holding it. */
+    SecretRegion awaitLayer(int layer) {
+        long o = consumedLayers;
+        if (plan.streamedLayer(o) != layer) {
+            throw new IllegalStateException("compute asked for layer " + layer + " where layer " + plan.streamedLayer(o)
+                    + " was due: streamed layers must be used in order, each exactly once per step");
+        }
+        if (restoredLayers <= o) await(() -> restoredLayers > o);
+        return slots[(int) (o % slots.length)];
+    }
+
+    /** Compute is done with {@code layer} for this step: a streamed layer's slot may be reused. */
+    void layerDone(int layer) {
+        if (!plan.isStreamedLayer(layer)) return;
+        synchronized (this) {
+            consumedLayers++;
+            notifyAll();
+        }
+    }
+
+    private interface Condition {
+        boolean holds();
+    }
+
+    private void await(Condition ready) {
         long t0 = System.nanoTime();
         synchronized (this) {
-            while (restored <= index) {
+            while (!ready.holds()) {
                 if (failure != null) throw failure;
                 try {
                     wait();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for chunk " + index);
+                    throw new IllegalStateException("interrupted while waiting for restoration");
                 }
             }
             waitNanos += System.nanoTime() - t0;
@@ -90,12 +160,16 @@ final class PackRestoration implements AutoCloseable {
     }
 
     void awaitAll() {
-        awaitChunk(manifest.chunks().size() - 1);
+        awaitChunk(plan.chunkCount() - 1);
     }
+
+    RestorePlan plan() { return plan; }
+
+    SecretRegion resident() { return resident; }
 
     int restoredChunks() { return restored; }
 
-    /** Nanoseconds from opening to the last chunk in place, or -1 while restoring. */
+    /** Nanoseconds from opening to the end of the initial pass, or -1 while it runs. */
     long restoreNanos() {
         long f = finishedNanos;
         return f == 0 ? -1 : f - startNanos;
@@ -106,6 +180,9 @@ final class PackRestoration implements AutoCloseable {
     @Override
     public void close() {
         cancelled = true;
+        synchronized (this) {
+            notifyAll();
+        }
         try {
             thread.join();
         } catch (InterruptedException e) {

@@ -2,36 +2,50 @@ package dev.coffer.secureworld;
 
 import dev.coffer.inference.gguf.GgufFile;
 import dev.coffer.inference.gguf.GgufTensorInfo;
-import dev.coffer.inference.tensor.GgufTensorSource;
+import dev.coffer.inference.tensor.MissingTensorException;
 import dev.coffer.inference.tensor.Tensor;
 import dev.coffer.inference.tensor.TensorSource;
 import dev.coffer.pack.ChunkEntry;
+import dev.coffer.pack.RestorePlan;
+import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Weights read in place from the model image in secret memory, each handed out only once the chunks holding its
- * bytes are restored: compute waits per tensor. After restoration the wait is one volatile read.
+ * Weights read in place from secret memory, each handed out only once the chunks holding it are restored: compute
+ * waits per tensor. Resident tensors live in the resident region (after the initial pass, the wait is one volatile
+ * read); a streamed layer's tensors live in whichever slot holds that layer's current turn.
  */
 final class RestoringTensorSource implements TensorSource {
-    private final GgufTensorSource image;
-    private final PackRestoration restoration;
-    private final Map<String, Integer> lastChunk = new HashMap<>();
+    private record Placement(GgufTensorInfo info, int layer, boolean streamed, long offset, int lastChunk) {}
 
-    RestoringTensorSource(GgufFile gguf, List<ChunkEntry> chunks, PackRestoration restoration) {
-        this.image = new GgufTensorSource(gguf);
+    private final PackRestoration restoration;
+    private final Map<String, Placement> placements = new HashMap<>();
+
+    RestoringTensorSource(GgufFile gguf, PackRestoration restoration) {
         this.restoration = restoration;
+        RestorePlan plan = restoration.plan();
+        List<ChunkEntry> chunks = plan.manifest().chunks();
+        Map<Long, Integer> chunkAtOffset = new HashMap<>();
+        for (int i = 0; i < chunks.size(); i++) chunkAtOffset.put(chunks.get(i).offset(), i);
         for (GgufTensorInfo t : gguf.tensors()) {
             long start = gguf.dataOffset() + t.offset();
-            long end = start + t.byteSize();
-            int last = -1;
-            for (int i = 0; i < chunks.size(); i++) {
-                ChunkEntry c = chunks.get(i);
-                if (c.offset() < end && c.end() > start) last = i;
+            Integer first = chunkAtOffset.get(start);
+            if (first == null) {
+                throw new IllegalStateException("tensor " + t.name() + " does not start a chunk: this pack was not cut "
+                        + "at tensor boundaries");
             }
-            if (last < 0 && t.byteSize() > 0) throw new IllegalStateException("tensor " + t.name() + " is in no chunk");
-            lastChunk.put(t.name(), last);
+            int last = first;
+            while (last + 1 < chunks.size() && chunks.get(last + 1).offset() == chunks.get(last).end()
+                    && chunks.get(last).end() < start + t.byteSize()) {
+                last++;
+            }
+            if (chunks.get(last).end() < start + t.byteSize()) {
+                throw new IllegalStateException("tensor " + t.name() + " is not covered by consecutive chunks");
+            }
+            placements.put(t.name(), new Placement(t, plan.layerOf(first), plan.isStreamed(first),
+                    plan.packedOffset(first), last));
         }
     }
 
@@ -44,13 +58,25 @@ final class RestoringTensorSource implements TensorSource {
 
     @Override
     public Tensor tensor(String name) {
-        Integer last = lastChunk.get(name);
-        if (last != null && last >= 0) restoration.awaitChunk(last);
-        return image.tensor(name);
+        Placement p = placements.get(name);
+        if (p == null) throw new MissingTensorException("tensor '" + name + "' is missing");
+        MemorySegment region;
+        if (p.streamed()) {
+            region = restoration.awaitLayer(p.layer()).segment();
+        } else {
+            restoration.awaitChunk(p.lastChunk());
+            region = restoration.resident().segment();
+        }
+        return new Tensor(name, p.info().type(), p.info().shape(), region.asSlice(p.offset(), p.info().byteSize()));
     }
 
     @Override
     public boolean contains(String name) {
-        return image.contains(name);
+        return placements.containsKey(name);
+    }
+
+    @Override
+    public void layerDone(int layer) {
+        restoration.layerDone(layer);
     }
 }

@@ -17,6 +17,7 @@ import dev.coffer.pack.KeyFiles;
 import dev.coffer.pack.PackFile;
 import dev.coffer.pack.PackManifest;
 import dev.coffer.pack.RecipientPrivateKey;
+import dev.coffer.pack.RestorePlan;
 import dev.coffer.secureworld.InferenceApplication;
 import dev.coffer.secureworld.InferenceCalls;
 import dev.coffer.tee.Backend;
@@ -96,6 +97,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--strawman",
             description = "restore the whole pack before computing (for comparison with the pipelined default)")
     boolean strawman;
+
+    @Option(names = "--weights-budget", paramLabel = "SIZE|P%",
+            description = {"secret memory for a pack's weights, e.g. 300M or 50%; below the model's size the last layers",
+                "are streamed: restored again for every step through two slots (default: 100%, all resident)"})
+    String weightsBudget;
 
     @Option(names = "--prefetch", defaultValue = "4", paramLabel = "N",
             description = "chunks the host may stage ahead of the secure world (default: ${DEFAULT-VALUE})")
@@ -188,7 +194,8 @@ final class RunCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         try (PackFile packFile = file == null ? PackFile.open(pack) : null) {
-            long modelBytes = packFile != null ? packFile.manifest().plaintextSize() : Files.size(file);
+            RestorePlan plan = packFile == null ? null : restorePlan(packFile.manifest());
+            long modelBytes = packFile != null ? plan.weightBytes() : Files.size(file);
             long budget = secureMemory != null ? ByteSizes.parse(secureMemory, spec) : modelBytes + (1L << 30);
             EnclaveImage enclaveImage = backend == Backend.SIM && image == null
                     ? EnclaveImage.inProcess(InferenceApplication.class.getName())
@@ -206,7 +213,7 @@ final class RunCommand implements Callable<Integer> {
                         enclave.info().pid().isPresent() ? " (pid " + enclave.info().pid().getAsLong() + ")" : " (in-process, debug)",
                         enclave.info().identity().measurement().hex().substring(0, 16) + "...");
                 EnclaveModelRunner runner = new EnclaveModelRunner(enclave);
-                if (packFile != null) return generateFromPack(enclave, runner, packFile, nThreads, sampling);
+                if (packFile != null) return generateFromPack(enclave, runner, packFile, plan, nThreads, sampling);
                 long loadStart = System.nanoTime();
                 try (ByteProgress progress = ByteProgress.start("copy into secret memory", modelBytes, modelBytes > (64L << 20))) {
                     runner.loadPlaintext(file, contextLength, progress);
@@ -220,19 +227,54 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int generateFromPack(Enclave enclave, EnclaveModelRunner runner, PackFile packFile, int nThreads,
-                                 SamplerConfig sampling) {
+    /** The host's memory policy for the pack's weights: all resident, or the last layers streamed within the budget. */
+    private RestorePlan restorePlan(PackManifest m) {
+        if (weightsBudget == null) return RestorePlan.resident(m);
+        String b = weightsBudget.trim();
+        long bytes;
+        if (b.endsWith("%")) {
+            double pct;
+            try {
+                pct = Double.parseDouble(b.substring(0, b.length() - 1));
+            } catch (NumberFormatException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--weights-budget: not a percentage: " + b);
+            }
+            if (pct <= 0 || pct > 100) throw new CommandLine.ParameterException(spec.commandLine(), "--weights-budget must be 0..100%");
+            bytes = (long) (RestorePlan.resident(m).weightBytes() * pct / 100);
+        } else {
+            bytes = ByteSizes.parse(b, spec);
+        }
+        try {
+            RestorePlan plan = RestorePlan.forBudget(m, bytes);
+            if (plan.streamedLayers() > 0 && strawman) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--strawman restores everything before computing: it needs the whole model in the budget");
+            }
+            return plan;
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private int generateFromPack(Enclave enclave, EnclaveModelRunner runner, PackFile packFile, RestorePlan plan,
+                                 int nThreads, SamplerConfig sampling) {
         PrintStream err = System.err;
         PackManifest m = packFile.manifest();
         err.printf(Locale.ROOT, "pack: %s version %d, owner %s, %d chunks, digest %s...%n", m.model().name(), m.version(),
                 m.owner().id().shortHex(), m.chunks().size(), packFile.header().digest().hex().substring(0, 16));
+        if (plan.streamedLayers() > 0) {
+            err.printf(Locale.ROOT, "weights: %.1f MiB resident, the last %d of %d layers streamed through %d slots of "
+                            + "%.1f MiB (%.1f MiB restored per step)%n", plan.residentBytes() / 1048576.0,
+                    plan.streamedLayers(), plan.layers(), plan.slots(), plan.slotBytes() / 1048576.0,
+                    plan.streamedBytesPerStep() / 1048576.0);
+        }
         long start = System.nanoTime();
         EnclaveModelRunner.PackFeed feed;
         try (RecipientPrivateKey recipient = KeyFiles.readRecipientKey(key);
              ByteProgress progress = ByteProgress.start("restore", m.plaintextSize(), strawman && m.plaintextSize() > (64L << 20))) {
             // Secret pages first, with every thread, then decryption beside compute: populating memfd_secret pages
             // slows compute on the other cores by about 40% and is itself halved (docs/benchmarks.md).
-            feed = runner.loadPack(packFile, recipient, minVersion, contextLength, strawman, prefetch, nThreads, progress);
+            feed = runner.loadPack(packFile, plan, recipient, minVersion, contextLength, strawman, prefetch, nThreads, progress);
         }
         try {
             double ready = (System.nanoTime() - start) / 1e9;

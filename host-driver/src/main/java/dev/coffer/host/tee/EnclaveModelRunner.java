@@ -9,6 +9,7 @@ import dev.coffer.tee.Enclave;
 import dev.coffer.pack.AesGcm;
 import dev.coffer.pack.PackFile;
 import dev.coffer.pack.RecipientPrivateKey;
+import dev.coffer.pack.RestorePlan;
 import dev.coffer.tee.channel.StagingRing;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -61,8 +62,8 @@ public final class EnclaveModelRunner {
      * still being restored. {@code populateThreads}: see {@link InferenceCalls.PackOpen}. {@link PackFeed#close()}
      * waits for the feeder.
      */
-    public PackFeed loadPack(PackFile pack, RecipientPrivateKey key, long minVersion, int contextLength, boolean waitForAll,
-                             int window, int populateThreads, LongConsumer progress) {
+    public PackFeed loadPack(PackFile pack, RestorePlan plan, RecipientPrivateKey key, long minVersion, int contextLength,
+                             boolean waitForAll, int window, int populateThreads, LongConsumer progress) {
         int slotBytes = pack.maxChunkBytes() + AesGcm.TAG_BYTES;
         int slots = Math.min(window, StagingRing.slotsThatFit(enclave.staging().byteSize(), slotBytes));
         if (slots < 1) {
@@ -75,15 +76,16 @@ public final class EnclaveModelRunner {
         InferenceCalls.PackOpened opened;
         try {
             opened = enclave.call(InferenceCalls.PACK_OPEN,
-                    new InferenceCalls.PackOpen(pack.header().encode(), raw, minVersion, slots, slotBytes, populateThreads));
+                    new InferenceCalls.PackOpen(pack.header().encode(), raw, minVersion, slots, slotBytes, populateThreads,
+                            plan.streamedLayers(), plan.slots()));
         } finally {
             java.util.Arrays.fill(raw, (byte) 0);
         }
-        PackFeed feed = new PackFeed(pack, ring, progress, opened);
+        PackFeed feed = new PackFeed(pack, plan, ring, progress, opened);
         try {
             feed.summary = enclave.call(InferenceCalls.PACK_MODEL, new InferenceCalls.PackModel(contextLength, waitForAll));
         } catch (RuntimeException e) {
-            feed.cancel();
+            feed.abort();
             throw e;
         }
         return feed;
@@ -113,21 +115,30 @@ public final class EnclaveModelRunner {
         return enclave.call(InferenceCalls.RESTORE_STATUS_CALL, null);
     }
 
-    /** The host's feeder thread: ciphertext chunks from the pack file into the staging ring, in order. */
+    /**
+     * The host's feeder thread: ciphertext chunks from the pack file into the staging ring in the plan's order: every
+     * chunk once, then (under a memory budget) the streamed layers' chunks round after round, as the secure world takes
+     * them, until {@link #close()}.
+     */
     public static final class PackFeed implements AutoCloseable {
         private final Thread thread;
         private final InferenceCalls.PackOpened opened;
+        private final boolean streaming;
         private volatile boolean cancelled;
         private volatile RuntimeException failure;
         private ModelSummary summary;
 
-        private PackFeed(PackFile pack, StagingRing ring, LongConsumer progress, InferenceCalls.PackOpened opened) {
+        private PackFeed(PackFile pack, RestorePlan plan, StagingRing ring, LongConsumer progress,
+                         InferenceCalls.PackOpened opened) {
             this.opened = opened;
+            this.streaming = plan.streamedLayers() > 0;
+            int initial = plan.chunkCount();
             this.thread = Thread.ofPlatform().daemon().name("feed-pack").start(() -> {
                 try {
-                    for (int i = 0; i < pack.manifest().chunks().size() && !cancelled; i++) {
-                        ring.put(i, pack.ciphertext(i), () -> cancelled);
-                        progress.accept(pack.manifest().chunks().get(i).length());
+                    for (long seq = 0; !cancelled && (streaming || seq < initial); seq++) {
+                        int chunk = plan.chunkAt(seq);
+                        ring.put(seq, pack.ciphertext(chunk), () -> cancelled);
+                        if (seq < initial) progress.accept(pack.manifest().chunks().get(chunk).length());
                     }
                 } catch (RuntimeException e) {
                     if (!cancelled) failure = e;
@@ -139,25 +150,29 @@ public final class EnclaveModelRunner {
 
         public ModelSummary summary() { return summary; }
 
-        void cancel() {
+        /** Stops feeding (e.g. the secure world failed) and waits for the thread. */
+        public void abort() {
             cancelled = true;
-            close();
+            join();
         }
 
-        /** Waits for the feeder to finish (or to notice a cancellation). */
+        /**
+         * Waits for the initial pass to be fed; when layers are streamed (which never ends by itself), stops the
+         * feeder instead. Rethrows what stopped the feeder, if anything did.
+         */
         @Override
         public void close() {
+            if (streaming) cancelled = true;
+            join();
+            if (failure != null) throw failure;
+        }
+
+        private void join() {
             try {
                 thread.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            if (failure != null) throw failure;
-        }
-
-        /** Stops feeding (e.g. the secure world failed) and waits for the thread. */
-        public void abort() {
-            cancel();
         }
     }
 

@@ -78,6 +78,26 @@ class PackCliTest {
 
     @Test
     @Timeout(120)
+    void underAMemoryBudgetTheLastLayersAreStreamedAndTheTextIsTheSame() {
+        for (String budget : new String[] {"60%", "30%"}) {
+            Cli.Result r = Cli.run("run", "--pack", pack.toString(), "--key", keys.resolve("recipient.key").toString(),
+                    "--image", Cli.image().toString(), "--temp", "0", "-n", "32", "--weights-budget", budget);
+            assertThat(r.exit()).as(budget + ": " + r.err()).isZero();
+            assertThat(r.out()).as(budget).isEqualTo(plainText);
+            assertThat(r.err()).contains("layers streamed through 2 slots");
+        }
+        Cli.Result tooSmall = Cli.run("run", "--pack", pack.toString(), "--key", keys.resolve("recipient.key").toString(),
+                "--tee", "sim", "--weights-budget", "1%");
+        assertThat(tooSmall.exit()).isEqualTo(2);
+        assertThat(tooSmall.err()).contains("too small for this model");
+        Cli.Result straw = Cli.run("run", "--pack", pack.toString(), "--key", keys.resolve("recipient.key").toString(),
+                "--tee", "sim", "--weights-budget", "50%", "--strawman");
+        assertThat(straw.exit()).isEqualTo(2);
+        assertThat(straw.err()).contains("needs the whole model");
+    }
+
+    @Test
+    @Timeout(120)
     void aTamperedChunkStopsTheRunWithOneClearLine() throws IOException {
         Path bad = dir.resolve("bad.cpack");
         Files.copy(pack, bad);

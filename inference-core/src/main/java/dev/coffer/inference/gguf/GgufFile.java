@@ -49,6 +49,11 @@ public final class GgufFile implements AutoCloseable {
     private final long dataOffset;
 
     private GgufFile(String source, Arena arena, MemorySegment file) {
+        this(source, arena, file, file.byteSize());
+    }
+
+    /** {@code file} holds at least the header; {@code fileSize} is the whole file's, against which tensors are checked. */
+    private GgufFile(String source, Arena arena, MemorySegment file, long fileSize) {
         this.source = source;
         this.arena = arena;
         this.file = file;
@@ -133,15 +138,15 @@ public final class GgufFile implements AutoCloseable {
             infos.add(info);
         }
         long data = (p.pos + align - 1) / align * align;
-        if (!infos.isEmpty() && data > file.byteSize()) {
-            throw p.error(p.pos, "tensor data", "file ends at " + file.byteSize() + " before tensor data at " + data
+        if (!infos.isEmpty() && data > fileSize) {
+            throw p.error(p.pos, "tensor data", "file ends at " + fileSize + " before tensor data at " + data
                     + " - the file is truncated");
         }
         for (GgufTensorInfo t : infos) {
             long end = data + t.offset() + t.byteSize();
-            if (t.offset() > file.byteSize() || end > file.byteSize() || end < 0) {
+            if (t.offset() > fileSize || end > fileSize || end < 0) {
                 throw new GgufFormatException(source + ": tensor '" + t.name() + "' data [" + (data + t.offset())
-                        + ", " + end + ") lies beyond the end of the file (" + file.byteSize()
+                        + ", " + end + ") lies beyond the end of the file (" + fileSize
                         + " bytes) - the file is truncated");
             }
         }
@@ -173,6 +178,16 @@ public final class GgufFile implements AutoCloseable {
     /** Parses a GGUF image held in memory (tests, or a file restored elsewhere). The segment must stay alive. */
     public static GgufFile parse(String name, MemorySegment image) {
         return new GgufFile(name, null, image);
+    }
+
+    /**
+     * Parses only the header of a GGUF file of {@code fileSize} bytes from {@code prefix}, which holds at least its
+     * metadata and tensor table: for weights that live elsewhere (a restoring source places each tensor itself).
+     * {@link #tensorData} then serves only tensors inside the prefix.
+     */
+    public static GgufFile parseHeader(String name, MemorySegment prefix, long fileSize) {
+        if (fileSize < prefix.byteSize()) throw new IllegalArgumentException("file size below the prefix's");
+        return new GgufFile(name, null, prefix, fileSize);
     }
 
     public String source() { return source; }

@@ -149,6 +149,7 @@ public final class Session {
                     position = base + mb; // where this micro-batch's keys and values go, and what its queries see
                     layer(l, residual.asSlice(4L * mb * dim, 4L * n * dim), n, batched);
                 }
+                w.layerDone(l);
             }
         } finally {
             position = base; // a failed step (e.g. a weight that failed authentication) adds nothing to the cache

@@ -15,6 +15,13 @@ public interface TensorSource {
     /** Whether the model has a tensor of that name (without waiting for its bytes). */
     boolean contains(String name);
 
+    /**
+     * The forward pass is done with layer {@code layer}'s weights for this step (every micro-batch of the prompt has
+     * been through it). A source under a memory budget may now evict them and restore them again for the next step.
+     */
+    default void layerDone(int layer) {
+    }
+
     default Optional<Tensor> find(String name) {
         return contains(name) ? Optional.of(tensor(name)) : Optional.empty();
     }

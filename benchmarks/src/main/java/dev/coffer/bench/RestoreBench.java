@@ -65,6 +65,13 @@ final class RestoreBench implements Callable<Integer> {
     @Option(names = "--json", description = "one JSON object per line instead of a table")
     boolean json;
 
+    @Option(names = "--budgets", split = ",", paramLabel = "P[,P...]",
+            description = "weight budgets in percent for the decode figures (default 100,50,25; none to skip)")
+    List<String> budgets = List.of("100", "50", "25");
+
+    @Option(names = "--decode-tokens", paramLabel = "N", description = "tokens timed per decode figure (default ${DEFAULT-VALUE})")
+    int decodeTokens = 32;
+
     @Option(names = "--no-overlap",
             description = "skip the variant that populates secret pages while decrypting, overlapping compute")
     boolean noOverlap;
@@ -124,7 +131,64 @@ final class RestoreBench implements Callable<Integer> {
                 }
             }
         }
+        decodeUnderBudgets(out, img, pack, keys, m, cores, aeadGibS);
         return 0;
+    }
+
+    /**
+     * Decode speed with the weights under a budget (the last layers streamed: restored again every step), all cores
+     * computing, next to the bound set by re-restoring the streamed bytes every step at the measured AES-GCM speed
+     * on top of the all-resident compute: 1 / (1/resident + streamed/(aead x cores)).
+     */
+    private void decodeUnderBudgets(PrintStream out, EnclaveImage img, Path pack, Path keys, BenchModel m, int cores,
+                                    double aeadGibS) throws IOException {
+        if (budgets.isEmpty() || budgets.getFirst().equals("none")) return;
+        String prompt = TeeBench.prompt(m.path(), 16);
+        if (!json) out.printf("%n%-7s %8s %12s %12s %10s %10s%n", "budget", "streamed", "MiB/step", "decode tok/s",
+                "bound", "of bound");
+        double resident = 0;
+        for (String b : budgets) {
+            double pct = Double.parseDouble(b.replace("%", ""));
+            try (PackFile p = PackFile.open(pack)) {
+                RestorePlan plan = RestorePlan.forBudget(p.manifest(),
+                        (long) (RestorePlan.resident(p.manifest()).weightBytes() * pct / 100));
+                double tokS = decode(img, p, plan, keys, cores, prompt);
+                if (plan.streamedLayers() == 0) resident = tokS;
+                double perStep = plan.streamedBytesPerStep() / (double) (1L << 30) / (aeadGibS * cores);
+                double bound = resident > 0 ? 1 / (1 / resident + perStep) : Double.NaN;
+                if (json) {
+                    Map<String, Object> o = new LinkedHashMap<>();
+                    o.put("bench", "restore-decode");
+                    o.put("model", m.name());
+                    o.put("budget_pct", pct);
+                    o.put("streamed_layers", plan.streamedLayers());
+                    o.put("streamed_mib_per_step", round(plan.streamedBytesPerStep() / 1048576.0));
+                    o.put("decode_tok_s", round(tokS));
+                    o.put("decode_bound_tok_s", round(bound));
+                    o.put("share_of_bound", round(tokS / bound));
+                    out.println(JSON.writeValueAsString(o));
+                } else {
+                    out.printf(Locale.ROOT, "%6.0f%% %5d/%-2d %12.1f %12.2f %10.2f %9.0f%%%n", pct, plan.streamedLayers(),
+                            plan.layers(), plan.streamedBytesPerStep() / 1048576.0, tokS, bound, 100 * tokS / bound);
+                }
+            }
+        }
+    }
+
+    /** Decode tok/s in a fresh secure world under {@code plan}, after a warm-up generation. */
+    private double decode(EnclaveImage img, PackFile p, RestorePlan plan, Path keys, int threads, String prompt)
+            throws IOException {
+        try (Enclave enclave = Enclave.create(img, settings(threads, plan.weightBytes() + (1L << 30),
+                     StagingRing.bytesNeeded(prefetch, p.maxChunkBytes() + AesGcm.TAG_BYTES)));
+             RecipientPrivateKey key = KeyFiles.readRecipientKey(keys.resolve("recipient.key"))) {
+            EnclaveModelRunner runner = new EnclaveModelRunner(enclave);
+            try (EnclaveModelRunner.PackFeed feed = runner.loadPack(p, plan, key, 0, 16 + 2 * decodeTokens + 16, false,
+                    prefetch, threads, n -> { })) {
+                InferenceCalls.Start warm = new InferenceCalls.Start(prompt, decodeTokens, true, SamplerConfig.greedy());
+                runner.generate(warm, bytes -> true);
+                return runner.generate(warm, bytes -> true).decodeTokensPerSecond();
+            }
+        }
     }
 
     private void report(PrintStream out, BenchModel m, String mode, String variant, Cold plain, Cold straw, Cold pipe, int cores)

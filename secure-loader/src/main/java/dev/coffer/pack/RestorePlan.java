@@ -7,11 +7,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Which chunks stay in secret memory and which are restored again for every step, and the order in which the host
- * streams them: first every chunk once (the initial pass, in compute order), then, when some layers are streamed, the
- * chunks of those layers over and over, one round per forward step. Host and secure world both derive the sequence
- * from the signed manifest and this plan's two numbers, so the host cannot reorder anything (and every chunk's AEAD
- * binds its index anyway).
+ * Which chunks stay in secret memory and which are restored again for every step, and in which order: first every
+ * chunk once (the initial pass, in compute order, streamed by the host), then, when some layers are streamed, the
+ * chunks of those layers over and over, one round per forward step (from the secure world's own copy of their
+ * ciphertext). Host and secure world both derive the order from the signed manifest and this plan's two numbers, so
+ * the host cannot reorder anything (and every chunk's AEAD binds its index anyway).
  *
  * <p>Streamed layers are the last {@code streamedLayers} ones (LLM-in-a-flash's sliding window, by layer): each one,
  * when its turn comes, is decrypted into one of {@code slots} slot regions, used, then zeroized and its slot reused.

@@ -19,7 +19,7 @@ import java.util.concurrent.CancellationException;
  * compute waits in {@link #awaitChunk} for the chunks a tensor needs, not for the model.
  *
  * <p>Under a memory budget ({@link RestorePlan}) the last layers are streamed: after the initial pass the restorer
- * keeps decrypting those layers, round after round, into a few slot regions, each one zeroized and reused once compute
+ * keeps decrypting those layers, round after round, from its own copy of their ciphertext into a few slot regions, each one zeroized and reused once compute
  * is done with the layer it held ({@link #layerDone}); compute waits for its layer's turn in {@link #awaitLayer}.
  * A chunk that fails authentication stops restoration; its bytes are wiped and every waiter gets the error.
  */
@@ -31,6 +31,11 @@ final class PackRestoration implements AutoCloseable {
     private final StagingRing ring;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment ciphertext;
+    // Streamed layers' ciphertext, kept after the initial pass in this process's ordinary memory: private to the secure
+    // world (the host cannot change it, so it is checked where it lies), not secret (it is ciphertext), and outside the
+    // secret-memory budget. Each later round decrypts from here: no host I/O, no staging traffic, no extra copy.
+    private final MemorySegment streamedCiphertext;
+    private final long[] cacheOffset;
     private final Thread thread;
     private final long startNanos = System.nanoTime();
     private volatile int restored;          // chunks of the initial pass in place
@@ -48,6 +53,16 @@ final class PackRestoration implements AutoCloseable {
         this.slots = slots.clone();
         this.ring = ring;
         this.ciphertext = arena.allocate(ring.slotBytes(), 64);
+        List<ChunkEntry> chunks = plan.manifest().chunks();
+        this.cacheOffset = new long[chunks.size()];
+        long cached = 0;
+        for (int i = 0; i < chunks.size(); i++) {
+            if (plan.isStreamed(i)) {
+                cacheOffset[i] = cached;
+                cached += chunks.get(i).ciphertextLength();
+            }
+        }
+        this.streamedCiphertext = cached == 0 ? MemorySegment.NULL : arena.allocate(cached, 64);
         this.thread = Thread.ofPlatform().daemon().name("restore-pack").start(this::run);
     }
 
@@ -69,9 +84,16 @@ final class PackRestoration implements AutoCloseable {
                 } else {
                     target = resident.segment();
                 }
-                int n = ring.take(seq, ciphertext, () -> cancelled);
-                cipher.open(i, ciphertext.asSlice(0, n).asByteBuffer(),
-                        target.asSlice(plan.packedOffset(i), c.length()).asByteBuffer());
+                MemorySegment source;
+                if (plan.isStreamed(i)) {
+                    source = streamedCiphertext.asSlice(cacheOffset[i], c.ciphertextLength());
+                    if (seq < chunks.size()) { // first round: keep a copy
+                        source = source.asSlice(0, ring.take(seq, source, () -> cancelled));
+                    }
+                } else {
+                    source = ciphertext.asSlice(0, ring.take(seq, ciphertext, () -> cancelled));
+                }
+                cipher.open(i, source.asByteBuffer(), target.asSlice(plan.packedOffset(i), c.length()).asByteBuffer());
                 synchronized (this) {
                     if (seq < chunks.size()) restored = (int) seq + 1;
                     if (plan.closesLayer(i)) restoredLayers = occurrence + 1;

@@ -116,14 +116,13 @@ public final class EnclaveModelRunner {
     }
 
     /**
-     * The host's feeder thread: ciphertext chunks from the pack file into the staging ring in the plan's order: every
-     * chunk once, then (under a memory budget) the streamed layers' chunks round after round, as the secure world takes
-     * them, until {@link #close()}.
+     * The host's feeder thread: every ciphertext chunk once, from the pack file into the staging ring, in compute
+     * order. (Under a memory budget the secure world keeps its own copy of the streamed layers' ciphertext and
+     * restores them again from there: no further host I/O.)
      */
     public static final class PackFeed implements AutoCloseable {
         private final Thread thread;
         private final InferenceCalls.PackOpened opened;
-        private final boolean streaming;
         private volatile boolean cancelled;
         private volatile RuntimeException failure;
         private ModelSummary summary;
@@ -131,14 +130,13 @@ public final class EnclaveModelRunner {
         private PackFeed(PackFile pack, RestorePlan plan, StagingRing ring, LongConsumer progress,
                          InferenceCalls.PackOpened opened) {
             this.opened = opened;
-            this.streaming = plan.streamedLayers() > 0;
             int initial = plan.chunkCount();
             this.thread = Thread.ofPlatform().daemon().name("feed-pack").start(() -> {
                 try {
-                    for (long seq = 0; !cancelled && (streaming || seq < initial); seq++) {
+                    for (int seq = 0; !cancelled && seq < initial; seq++) {
                         int chunk = plan.chunkAt(seq);
                         ring.put(seq, pack.ciphertext(chunk), () -> cancelled);
-                        if (seq < initial) progress.accept(pack.manifest().chunks().get(chunk).length());
+                        progress.accept(pack.manifest().chunks().get(chunk).length());
                     }
                 } catch (RuntimeException e) {
                     if (!cancelled) failure = e;
@@ -157,12 +155,11 @@ public final class EnclaveModelRunner {
         }
 
         /**
-         * Waits for the initial pass to be fed; when layers are streamed (which never ends by itself), stops the
-         * feeder instead. Rethrows what stopped the feeder, if anything did.
+         * Waits for the feeder to finish. Under a memory budget the initial pass only completes while compute consumes
+         * the streamed layers (their slots are few), so close this after generating. Rethrows what stopped the feeder.
          */
         @Override
         public void close() {
-            if (streaming) cancelled = true;
             join();
             if (failure != null) throw failure;
         }

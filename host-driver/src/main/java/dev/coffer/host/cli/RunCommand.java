@@ -99,8 +99,8 @@ final class RunCommand implements Callable<Integer> {
     boolean strawman;
 
     @Option(names = "--weights-budget", paramLabel = "SIZE|P%",
-            description = {"secret memory for a pack's weights, e.g. 300M or 50%; below the model's size the last layers",
-                "are streamed: restored again for every step through two slots (default: 100%, all resident)"})
+            description = {"secret memory for a pack's weights, e.g. 300M or 50%%; below the model's size the last layers",
+                "are streamed: restored again for every step through two slots (default: 100%%, all resident)"})
     String weightsBudget;
 
     @Option(names = "--prefetch", defaultValue = "4", paramLabel = "N",
@@ -263,9 +263,10 @@ final class RunCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "pack: %s version %d, owner %s, %d chunks, digest %s...%n", m.model().name(), m.version(),
                 m.owner().id().shortHex(), m.chunks().size(), packFile.header().digest().hex().substring(0, 16));
         if (plan.streamedLayers() > 0) {
-            err.printf(Locale.ROOT, "weights: %.1f MiB resident, the last %d of %d layers streamed through %d slots of "
+            err.printf(Locale.ROOT, "weights: %.1f MiB resident, the last %d of %d layers streamed through %d slot%s of "
                             + "%.1f MiB (%.1f MiB restored per step)%n", plan.residentBytes() / 1048576.0,
-                    plan.streamedLayers(), plan.layers(), plan.slots(), plan.slotBytes() / 1048576.0,
+                    plan.streamedLayers(), plan.layers(), plan.slots(), plan.slots() == 1 ? "" : "s",
+                    plan.slotBytes() / 1048576.0,
                     plan.streamedBytesPerStep() / 1048576.0);
         }
         long start = System.nanoTime();

@@ -1,6 +1,7 @@
 package dev.coffer.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.coffer.host.tee.ElasticPack;
 import dev.coffer.host.tee.EnclaveModelRunner;
 import dev.coffer.host.tee.SecureWorldImages;
 import dev.coffer.inference.sampling.SamplerConfig;
@@ -27,6 +28,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -132,7 +134,45 @@ final class RestoreBench implements Callable<Integer> {
             }
         }
         decodeUnderBudgets(out, img, pack, keys, m, cores, aeadGibS);
+        elastic(out, img, pack, keys, m, cores);
         return 0;
+    }
+
+    /**
+     * Elastic release: one secure world serves a request (restoring the pack), releases all of its secret memory as
+     * after an idle timeout, and serves the next request, which restores again. That second time to first token is
+     * the cold start elasticity costs (JIT warm, secure world running, no secret memory).
+     */
+    private void elastic(PrintStream out, EnclaveImage img, Path pack, Path keys, BenchModel m, int cores) throws IOException {
+        String prompt = TeeBench.prompt(m.path(), 16);
+        try (PackFile p = PackFile.open(pack);
+             Enclave enclave = Enclave.create(img, settings(cores, p.manifest().plaintextSize() + (1L << 30),
+                     StagingRing.bytesNeeded(prefetch, p.maxChunkBytes() + AesGcm.TAG_BYTES)));
+             ElasticPack elastic = new ElasticPack(enclave, p, RestorePlan.resident(p.manifest()),
+                     keys.resolve("recipient.key"), 64, prefetch, cores, Duration.ofHours(1))) {
+            InferenceCalls.Start one = new InferenceCalls.Start(prompt, 1, true, SamplerConfig.greedy());
+            elastic.generate(one, b -> true);
+            long t0 = System.nanoTime();
+            elastic.generate(one, b -> true);
+            double warm = (System.nanoTime() - t0) / 1e9;
+            long left = elastic.release();
+            t0 = System.nanoTime();
+            elastic.generate(one, b -> true);
+            double cold = (System.nanoTime() - t0) / 1e9;
+            if (json) {
+                Map<String, Object> o = new LinkedHashMap<>();
+                o.put("bench", "restore-elastic");
+                o.put("model", m.name());
+                o.put("prompt_tokens", 16);
+                o.put("ttft_resident_s", round(warm));
+                o.put("ttft_after_release_s", round(cold));
+                o.put("secret_bytes_after_release", left);
+                out.println(JSON.writeValueAsString(o));
+            } else {
+                out.printf(Locale.ROOT, "%nelastic release: first token %.2f s with the model resident, %.2f s after a release "
+                        + "(%d bytes of secret memory were left in use)%n", warm, cold, left);
+            }
+        }
     }
 
     /**

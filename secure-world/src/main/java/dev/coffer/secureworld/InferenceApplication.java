@@ -78,6 +78,7 @@ public final class InferenceApplication implements EnclaveApplication {
                 .on(InferenceCalls.PACK_OPEN, this::packOpen)
                 .on(InferenceCalls.PACK_MODEL, this::packModel)
                 .on(InferenceCalls.RESTORE_STATUS_CALL, v -> restoreStatus())
+                .on(InferenceCalls.RELEASE, v -> release())
                 .on(InferenceCalls.START, this::start)
                 .on(InferenceCalls.NEXT, this::next)
                 .on(InferenceCalls.STATS_CALL, v -> stats())
@@ -187,6 +188,11 @@ public final class InferenceApplication implements EnclaveApplication {
         long headerBytes = chunks.get(headerChunks - 1).end();
         gguf = GgufFile.parseHeader("model", image.segment().asSlice(0, headerBytes), pack.manifest().plaintextSize());
         return build(new RestoringTensorSource(gguf, restoration), request.contextLength(), pack.manifest().plaintextSize());
+    }
+
+    private Long release() {
+        unload();
+        return context.secretMemory().used();
     }
 
     private RestoreStatus restoreStatus() {

@@ -245,6 +245,11 @@ public final class InferenceCalls {
     public static final Ecall<PackModel, ModelSummary> PACK_MODEL = Ecall.of(204, "pack-model", PACK_MODEL_REQUEST, SUMMARY);
     /** Restoration progress and the time compute spent waiting for it. */
     public static final Ecall<Void, RestoreStatus> RESTORE_STATUS_CALL = Ecall.of(205, "restore-status", Codec.NONE, RESTORE_STATUS);
+    /**
+     * Elastic release: drop the model, the session and the restoration, zeroizing and unmapping all of their secret
+     * memory; returns the bytes of secret memory still in use afterwards (0). The next request loads again.
+     */
+    public static final Ecall<Void, Long> RELEASE = Ecall.of(207, "release", Codec.NONE, Codec.LONG);
     /** Tokenize, prefill and sample the first token. */
     public static final Ecall<Start, Tokens> START = Ecall.of(210, "generate-start", START_REQUEST, TOKENS);
     /** Decode and sample up to this many more tokens. */

@@ -29,7 +29,8 @@ public sealed interface Credential extends AutoCloseable {
         if (n > 0 && b[n - 1] == '\r') n--;
         byte[] p = Arrays.copyOf(b, n);
         Arrays.fill(b, (byte) 0);
-        if (new String(p, StandardCharsets.UTF_8).codePointCount(0, new String(p, StandardCharsets.UTF_8).length()) < 8) {
+        String text = new String(p, StandardCharsets.UTF_8); // only to count characters; the bytes are what is used
+        if (text.codePointCount(0, text.length()) < 8) {
             Arrays.fill(p, (byte) 0);
             throw new PackKeyException("the passphrase in " + file + " is shorter than 8 characters");
         }

@@ -143,7 +143,7 @@ void ct_throw_memlock(JNIEnv *env, const char *call, int err, long long bytes) {
 static int is_memlock_errno(int err) { return err == EAGAIN || err == ENOMEM || err == EPERM; }
 
 JNIEXPORT jlongArray JNICALL Java_dev_coffer_tee_natives_Native_secretMap(JNIEnv *env, jclass cls, jlong size,
-                                                                         jboolean allowFallback) {
+                                                                         jint policy) {
     (void)cls;
     if (size <= 0 || size % page_size != 0) {
         ct_throw_iae(env, "secretMap: size %lld is not a positive multiple of the page size (%ld bytes)",
@@ -157,7 +157,8 @@ JNIEXPORT jlongArray JNICALL Java_dev_coffer_tee_natives_Native_secretMap(JNIEnv
     void *address;
     jlong mode;
     /* O_CLOEXEC: the descriptor lives only until mmap, but another JVM thread may spawn a process meanwhile. */
-    int fd = (int)syscall(SYS_memfd_secret, O_CLOEXEC);
+    /* policy: 0 = memfd_secret only, 1 = memfd_secret else mlock, 2 = mlock only (Native.secretMap) */
+    int fd = policy == 2 ? -1 : (int)syscall(SYS_memfd_secret, O_CLOEXEC);
     if (fd >= 0) {
         if (ftruncate(fd, (off_t)size) != 0) {
             int err = errno;
@@ -181,7 +182,7 @@ JNIEXPORT jlongArray JNICALL Java_dev_coffer_tee_natives_Native_secretMap(JNIEnv
         }
         mode = dev_coffer_tee_natives_Native_MODE_MEMFD_SECRET;
     } else {
-        int err = errno;
+        int err = policy == 2 ? ENOSYS : errno;
         /* ENOSYS: not built or not enabled (secretmem.enable=0, or no direct map to remove pages from);
          * EINVAL: refused on kernels where the switch is reported that way. Anything else is a real failure. */
         if (err != ENOSYS && err != EINVAL) {
@@ -192,7 +193,7 @@ JNIEXPORT jlongArray JNICALL Java_dev_coffer_tee_natives_Native_secretMap(JNIEnv
             }
             return NULL;
         }
-        if (!allowFallback) {
+        if (policy == 0) {
             ct_throw_errno(env, "memfd_secret", err,
                            "this kernel offers no secret memory (needs CONFIG_SECRETMEM, and secretmem.enable=1 "
                            "on the kernel command line before Linux 6.5); the fallback to mlocked memory was not "

@@ -21,6 +21,7 @@ import dev.coffer.tee.Enclave;
 import dev.coffer.tee.EnclaveImage;
 import dev.coffer.tee.EnclaveSettings;
 import dev.coffer.tee.channel.StagingRing;
+import dev.coffer.tee.memory.MemoryPolicy;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
@@ -60,6 +61,10 @@ final class RestoreBench implements Callable<Integer> {
 
     @Option(names = "--modes", split = ",", paramLabel = "M[,M...]", description = "dedicated, shared (default both)")
     List<String> modes = List.of("dedicated", "shared");
+
+    @Option(names = "--memory", paramLabel = "memfd_secret|mlock",
+            description = "secret memory for the secure worlds (default ${DEFAULT-VALUE}; mlock populates far faster)")
+    String memory = "memfd_secret";
 
     @Option(names = "--prefetch", paramLabel = "N", description = "staging slots ahead of restoration (default ${DEFAULT-VALUE})")
     int prefetch = 4;
@@ -242,6 +247,7 @@ final class RestoreBench implements Callable<Integer> {
             o.put("model", m.name());
             o.put("mode", mode);
             o.put("variant", variant);
+            o.put("memory", memory);
             o.put("prompt_tokens", pipe.promptTokens());
             o.put("ttft_plain_s", round(plain.ttftSeconds()));
             o.put("ttft_strawman_s", round(straw.ttftSeconds()));
@@ -263,14 +269,19 @@ final class RestoreBench implements Callable<Integer> {
 
     private static double round(double v) { return Math.round(v * 1000) / 1000.0; }
 
-    private static EnclaveSettings settings(int threads, long secureMemory, long staging) throws IOException {
+    private EnclaveSettings settings(int threads, long secureMemory, long staging) throws IOException {
         // The bench must not touch the operator's platform key: a throwaway state directory per secure world.
         Path state = Files.createTempDirectory("coffer-bench-restore-");
+        MemoryPolicy policy = switch (memory) {
+            case "memfd_secret" -> MemoryPolicy.MEMFD_SECRET;
+            case "mlock" -> MemoryPolicy.MLOCK;
+            default -> throw new IllegalArgumentException("--memory must be memfd_secret or mlock: " + memory);
+        };
         return EnclaveSettings.defaults(Backend.ISOLATED, state).withThreads(threads).withSecureMemory(secureMemory)
-                .withStaging(Math.toIntExact(staging));
+                .withStaging(Math.toIntExact(staging)).withMemoryPolicy(policy);
     }
 
-    private static Cold plain(EnclaveImage img, Path model, int threads, String prompt, int context) throws IOException {
+    private Cold plain(EnclaveImage img, Path model, int threads, String prompt, int context) throws IOException {
         long bytes = Files.size(model);
         try (Enclave enclave = Enclave.create(img, settings(threads, 1L << 30, (bytes + 4095) & ~4095L))) {
             EnclaveModelRunner runner = new EnclaveModelRunner(enclave);

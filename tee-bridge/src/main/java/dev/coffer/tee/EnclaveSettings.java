@@ -1,5 +1,6 @@
 package dev.coffer.tee;
 
+import dev.coffer.tee.memory.MemoryPolicy;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -12,16 +13,17 @@ import java.util.Objects;
  * @param stagingBytes        the shared staging buffer for bulk data crossing in
  * @param threads             data-plane threads the secure world may use
  * @param stateDirectory      where the isolated backend's platform keeps its key and sealing secret
- * @param allowMemoryFallback accept mlocked memory where memfd_secret is unavailable (reported as weaker)
+ * @param memoryPolicy        which secret memory the secure world may use (memfd_secret, or also mlock: reported as weaker)
  */
 public record EnclaveSettings(Backend backend, boolean debug, long secureMemoryBytes, int stagingBytes, int threads,
-                              Path stateDirectory, boolean allowMemoryFallback) {
+                              Path stateDirectory, MemoryPolicy memoryPolicy) {
     public static final long DEFAULT_SECURE_MEMORY = 4L << 30;
     public static final int DEFAULT_STAGING = 16 << 20;
 
     public EnclaveSettings {
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(stateDirectory, "stateDirectory");
+        Objects.requireNonNull(memoryPolicy, "memoryPolicy");
         if (backend == Backend.SIM) debug = true;
         if (secureMemoryBytes <= 0) throw new IllegalArgumentException("secure memory budget must be > 0");
         if (stagingBytes < 4096) throw new IllegalArgumentException("staging buffer must be >= 4096 bytes");
@@ -31,26 +33,31 @@ public record EnclaveSettings(Backend backend, boolean debug, long secureMemoryB
     /** Defaults: 4 GiB of secret memory, 16 MiB staging, all processors, memfd_secret required. */
     public static EnclaveSettings defaults(Backend backend, Path stateDirectory) {
         return new EnclaveSettings(backend, false, DEFAULT_SECURE_MEMORY, DEFAULT_STAGING,
-                Runtime.getRuntime().availableProcessors(), stateDirectory, false);
+                Runtime.getRuntime().availableProcessors(), stateDirectory, MemoryPolicy.MEMFD_SECRET);
     }
 
     public EnclaveSettings withDebug(boolean value) {
-        return new EnclaveSettings(backend, value, secureMemoryBytes, stagingBytes, threads, stateDirectory, allowMemoryFallback);
+        return new EnclaveSettings(backend, value, secureMemoryBytes, stagingBytes, threads, stateDirectory, memoryPolicy);
     }
 
     public EnclaveSettings withSecureMemory(long bytes) {
-        return new EnclaveSettings(backend, debug, bytes, stagingBytes, threads, stateDirectory, allowMemoryFallback);
+        return new EnclaveSettings(backend, debug, bytes, stagingBytes, threads, stateDirectory, memoryPolicy);
     }
 
     public EnclaveSettings withStaging(int bytes) {
-        return new EnclaveSettings(backend, debug, secureMemoryBytes, bytes, threads, stateDirectory, allowMemoryFallback);
+        return new EnclaveSettings(backend, debug, secureMemoryBytes, bytes, threads, stateDirectory, memoryPolicy);
     }
 
     public EnclaveSettings withThreads(int value) {
-        return new EnclaveSettings(backend, debug, secureMemoryBytes, stagingBytes, value, stateDirectory, allowMemoryFallback);
+        return new EnclaveSettings(backend, debug, secureMemoryBytes, stagingBytes, value, stateDirectory, memoryPolicy);
     }
 
+    /** Accept mlocked memory where the kernel lacks memfd_secret (true), or require memfd_secret (false). */
     public EnclaveSettings withMemoryFallback(boolean value) {
+        return withMemoryPolicy(value ? MemoryPolicy.MEMFD_SECRET_OR_MLOCK : MemoryPolicy.MEMFD_SECRET);
+    }
+
+    public EnclaveSettings withMemoryPolicy(MemoryPolicy value) {
         return new EnclaveSettings(backend, debug, secureMemoryBytes, stagingBytes, threads, stateDirectory, value);
     }
 }

@@ -17,7 +17,7 @@ public record InitMessage(EnclaveConfig config, long stagingBytes, SealingKeys k
     public byte[] encode() {
         MessageWriter w = new MessageWriter().writeString(config.teeType()).writeBoolean(config.debug());
         config.identity().write(w);
-        w.writeLong(config.secureMemoryBytes()).writeBoolean(config.allowMemoryFallback()).writeInt(config.threads())
+        w.writeLong(config.secureMemoryBytes()).writeByte(config.memoryPolicy().code()).writeInt(config.threads())
                 .writeLong(stagingBytes);
         keys.write(w);
         return w.toByteArray();
@@ -29,14 +29,15 @@ public record InitMessage(EnclaveConfig config, long stagingBytes, SealingKeys k
         boolean debug = r.readBoolean("debug");
         EnclaveIdentity identity = EnclaveIdentity.read(r);
         long budget = r.readLong("secure memory");
-        boolean fallback = r.readBoolean("memory fallback");
+        int policy = r.readByte("memory policy");
         int threads = r.readCount("threads", 1024);
         long staging = r.readLong("staging bytes");
         SealingKeys keys = SealingKeys.read(r);
         r.end();
-        if (budget <= 0 || threads == 0 || staging < 4096 || staging > Integer.MAX_VALUE) {
-            throw new MalformedMessageException("init: budget, threads or staging size out of range");
+        if (budget <= 0 || threads == 0 || staging < 4096 || staging > Integer.MAX_VALUE || policy < 0 || policy > 2) {
+            throw new MalformedMessageException("init: budget, threads, staging size or memory policy out of range");
         }
-        return new InitMessage(new EnclaveConfig(tee, debug, identity, budget, fallback, threads), staging, keys);
+        return new InitMessage(new EnclaveConfig(tee, debug, identity, budget, dev.coffer.tee.memory.MemoryPolicy.ofCode(policy),
+                threads), staging, keys);
     }
 }

@@ -26,6 +26,7 @@ import dev.coffer.tee.Enclave;
 import dev.coffer.tee.EnclaveImage;
 import dev.coffer.tee.EnclaveSettings;
 import dev.coffer.tee.channel.StagingRing;
+import dev.coffer.tee.memory.MemoryPolicy;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -122,6 +123,11 @@ final class RunCommand implements Callable<Integer> {
                 "reports say memory mode 'mlock')"})
     boolean allowMlockFallback;
 
+    @Option(names = "--mlock",
+            description = {"use mlocked memory even where memfd_secret exists: readable by root, but far faster to populate",
+                "(for comparison, or in a confidential VM, whose memory the hardware encrypts as a whole)"})
+    boolean mlock;
+
     @Option(names = "--image", paramLabel = "JAR",
             description = "secure-world image jar (default: secure-world/target/coffer-secure-world.jar)")
     Path image;
@@ -202,6 +208,7 @@ final class RunCommand implements Callable<Integer> {
                     : SecureWorldImages.load(image != null ? image : SecureWorldImages.defaultJar(CofferHome.path()));
             EnclaveSettings settings = EnclaveSettings.defaults(backend, CofferHome.state()).withSecureMemory(budget)
                     .withThreads(nThreads).withMemoryFallback(allowMlockFallback);
+            if (mlock) settings = settings.withMemoryPolicy(MemoryPolicy.MLOCK);
             if (packFile != null) {
                 long ring = StagingRing.bytesNeeded(prefetch, packFile.maxChunkBytes() + AesGcm.TAG_BYTES);
                 if (ring > Integer.MAX_VALUE) throw new CommandLine.ParameterException(spec.commandLine(), "--prefetch is too large");

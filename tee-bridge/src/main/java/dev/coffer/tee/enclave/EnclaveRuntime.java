@@ -52,7 +52,7 @@ public final class EnclaveRuntime implements AutoCloseable {
         this.config = config;
         this.application = application;
         this.syscallAllowlist = List.copyOf(syscallAllowlist);
-        SecretMemory memory = SecretMemory.withBudget(config.secureMemoryBytes(), config.allowMemoryFallback());
+        SecretMemory memory = SecretMemory.withBudget(config.secureMemoryBytes(), config.memoryPolicy());
         this.context = new Context(config, sealingKeys, memory, staging, platform, syscallPolicyDigest());
         application.initialize(context);
         this.ecalls = application.ecalls();

@@ -117,7 +117,7 @@ public final class IsolatedEnclave extends AbstractEnclave {
     /** Sends the configuration, takes over the seccomp listener, and waits for the secure world to be ready. */
     private List<String> start() {
         EnclaveConfig config = new EnclaveConfig(Backend.ISOLATED.teeType(), settings.debug(), image.identity(),
-                settings.secureMemoryBytes(), settings.allowMemoryFallback(), settings.threads());
+                settings.secureMemoryBytes(), settings.memoryPolicy(), settings.threads());
         byte[] initBytes;
         try (SealingKeys keys = platform.sealingKeysFor(image.identity())) {
             initBytes = new InitMessage(config, settings.stagingBytes(), keys).encode();

@@ -18,7 +18,7 @@ public final class SecretMemory implements AutoCloseable {
     private static final long PAGE = 4096;
 
     private final long budget;
-    private final boolean allowFallback;
+    private final MemoryPolicy policy;
     private final Map<SecretRegion, Boolean> live = new IdentityHashMap<>();
     private MemoryMode mode;
     private long used;
@@ -27,9 +27,9 @@ public final class SecretMemory implements AutoCloseable {
     private long populatedBytes;
     private boolean closed;
 
-    private SecretMemory(long budget, boolean allowFallback) {
+    private SecretMemory(long budget, MemoryPolicy policy) {
         this.budget = budget;
-        this.allowFallback = allowFallback;
+        this.policy = policy;
     }
 
     /**
@@ -39,6 +39,11 @@ public final class SecretMemory implements AutoCloseable {
      * @throws MemoryBudgetException when the lock limit is below the budget, naming the limit and the fix
      */
     public static SecretMemory withBudget(long budgetBytes, boolean allowFallback) {
+        return withBudget(budgetBytes, allowFallback ? MemoryPolicy.MEMFD_SECRET_OR_MLOCK : MemoryPolicy.MEMFD_SECRET);
+    }
+
+    /** As {@link #withBudget(long, boolean)}, with the memory policy spelled out. */
+    public static SecretMemory withBudget(long budgetBytes, MemoryPolicy policy) {
         if (budgetBytes <= 0) throw new IllegalArgumentException("secret memory budget must be > 0: " + budgetBytes);
         if (!Native.hasIpcLockCapability()) {
             long soft = Native.raiseMemlockLimit(budgetBytes);
@@ -52,7 +57,7 @@ public final class SecretMemory implements AutoCloseable {
                         bytes(budgetBytes), limit(limits[0]), limit(limits[1]), (budgetBytes + 1023) / 1024));
             }
         }
-        return new SecretMemory(budgetBytes, allowFallback);
+        return new SecretMemory(budgetBytes, policy);
     }
 
     /** A zero-filled region of at least {@code bytes}, 4096-byte aligned, unpopulated. */
@@ -69,7 +74,7 @@ public final class SecretMemory implements AutoCloseable {
             }
             long[] result;
             try {
-                result = Native.secretMap(mapped, allowFallback);
+                result = Native.secretMap(mapped, policy.code());
             } catch (NativeCallException e) {
                 throw new MemoryBudgetException("cannot map " + bytes(mapped) + " of secret memory for " + purpose
                         + ": " + e.getMessage(), e);
@@ -133,7 +138,7 @@ public final class SecretMemory implements AutoCloseable {
 
     /** The weakest mode of any region mapped so far (memfd_secret until a fallback happens). */
     public synchronized MemoryMode mode() {
-        return mode == null ? MemoryMode.MEMFD_SECRET : mode;
+        return mode != null ? mode : policy == MemoryPolicy.MLOCK ? MemoryMode.MLOCKED : MemoryMode.MEMFD_SECRET;
     }
 
     public long budget() {

@@ -26,8 +26,9 @@ public final class Native {
 
     /**
      * Maps {@code size} bytes (a multiple of the page size) of secret memory, unpopulated.
-     * memfd_secret first; if the kernel lacks it (ENOSYS) or refuses it (EINVAL: not enabled) and
-     * {@code allowFallback}, the weaker mlocked mapping. The memfd_secret descriptor is created close-on-exec and
+     * memfd_secret first; if the kernel lacks it (ENOSYS) or refuses it (EINVAL: not enabled) and the policy allows
+     * it (1), the weaker mlocked mapping; policy 2 asks for the mlocked mapping directly
+     * ({@link dev.coffer.tee.memory.MemoryPolicy#code()}). The memfd_secret descriptor is created close-on-exec and
      * closed before returning (the mapping keeps the memory). The fallback is locked with
      * {@code mlock2(MLOCK_ONFAULT)}: still unpopulated, but RLIMIT_MEMLOCK is checked for the whole size at once.
      * Both kinds count against RLIMIT_MEMLOCK unless the process has CAP_IPC_LOCK.
@@ -35,10 +36,9 @@ public final class Native {
      * @return {@code {address, mode}}
      * @throws IllegalArgumentException if {@code size} is not a positive multiple of the page size
      * @throws NativeCallException with errno EAGAIN (memfd_secret) or ENOMEM/EPERM (fallback) when RLIMIT_MEMLOCK is
-     *     too small (the message names the limits and how to raise them); ENOSYS/EINVAL without
-     *     {@code allowFallback}
+     *     too small (the message names the limits and how to raise them); ENOSYS/EINVAL under policy 0
      */
-    public static native long[] secretMap(long size, boolean allowFallback);
+    public static native long[] secretMap(long size, int policy);
 
     /**
      * Zeroizes the first {@code bytesToZero} bytes with {@code explicit_bzero} (callers pass the high-water mark,

@@ -36,7 +36,7 @@ public final class SimEnclave extends AbstractEnclave {
         this.platform = Platform.ephemeral();
         this.staging = stagingArena.allocate(settings.stagingBytes(), 4096);
         EnclaveConfig config = new EnclaveConfig(Backend.SIM.teeType(), true, image.identity(),
-                settings.secureMemoryBytes(), settings.allowMemoryFallback(), settings.threads());
+                settings.secureMemoryBytes(), settings.memoryPolicy(), settings.threads());
         EnclaveApplication app = SecureWorldMain.instantiate(image.applicationClass());
         try {
             this.runtime = new EnclaveRuntime(config, platform.sealingKeysFor(image.identity()), app, staging,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
+import dev.coffer.tee.memory.MemoryPolicy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,14 +24,14 @@ class BadInputTest {
     @ParameterizedTest
     @ValueSource(longs = {0, -4096, 100, 4097})
     void secretMapWantsAPositiveMultipleOfThePageSize(long size) {
-        assertThatThrownBy(() -> Native.secretMap(size, true)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Native.secretMap(size, MemoryPolicy.MEMFD_SECRET_OR_MLOCK.code())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("secretMap: size " + size).hasMessageContaining("page size (4096 bytes)");
     }
 
     @Test
     void secretUnmapChecksItsArguments() {
         assertThatThrownBy(() -> Native.secretUnmap(0, 4096, 0)).isInstanceOf(IllegalArgumentException.class);
-        long address = Native.secretMap(4096, false)[0];
+        long address = Native.secretMap(4096, MemoryPolicy.MEMFD_SECRET.code())[0];
         try {
             assertThatThrownBy(() -> Native.secretUnmap(address, 4096, 4097))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bytesToZero");

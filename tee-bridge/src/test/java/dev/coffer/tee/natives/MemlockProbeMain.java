@@ -1,5 +1,6 @@
 package dev.coffer.tee.natives;
 
+import dev.coffer.tee.memory.MemoryPolicy;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -40,7 +41,7 @@ public final class MemlockProbeMain {
         put("filter", Long.toString(refuseMemfdSecret()));
         put("noFallback", attempt(64 * KIB, false));
 
-        long[] mapped = Native.secretMap(64 * KIB, true);
+        long[] mapped = Native.secretMap(64 * KIB, MemoryPolicy.MEMFD_SECRET_OR_MLOCK.code());
         put("fallbackMode", Long.toString(mapped[1]));
         Native.populate(mapped[0], 64 * KIB);
         MemorySegment.ofAddress(mapped[0]).reinterpret(64 * KIB).set(ValueLayout.JAVA_LONG, 8, 42);
@@ -61,7 +62,7 @@ public final class MemlockProbeMain {
 
     private static String attempt(long size, boolean allowFallback) {
         try {
-            long[] mapped = Native.secretMap(size, allowFallback);
+            long[] mapped = Native.secretMap(size, allowFallback ? 1 : 0);
             Native.populate(mapped[0], size);
             Native.secretUnmap(mapped[0], size, size);
             return "mode " + mapped[1];

@@ -1,5 +1,6 @@
 package dev.coffer.tee.natives;
 
+import dev.coffer.tee.memory.MemoryPolicy;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -38,7 +39,7 @@ public final class SeccompProbeMain {
         Native.harden(Integer.parseInt(args[0]));
         boolean dumpable = Native.isDumpable();
 
-        long[] secret = Native.secretMap(PAGE, false);
+        long[] secret = Native.secretMap(PAGE, MemoryPolicy.MEMFD_SECRET.code());
         Native.populate(secret[0], PAGE);
         MemorySegment secretSegment = MemorySegment.ofAddress(secret[0]).reinterpret(PAGE);
         secretSegment.set(ValueLayout.JAVA_LONG, 0, SECRET_CANARY);

@@ -2,6 +2,9 @@ package dev.coffer.tee.natives;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.coffer.tee.memory.MemoryMode;
+import dev.coffer.tee.memory.MemoryPolicy;
+import dev.coffer.tee.memory.SecretMemory;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -19,7 +22,7 @@ class SecretMemoryTest {
     @Test
     void secretMemoryHoldsDataButIsUnreadableThroughProcMem() {
         long size = 4L * PAGE;
-        long[] mapped = Native.secretMap(size, false);
+        long[] mapped = Native.secretMap(size, MemoryPolicy.MEMFD_SECRET.code());
         long address = mapped[0];
         assertThat(mapped[1]).as("this kernel has memfd_secret").isEqualTo(Native.MODE_MEMFD_SECRET);
         assertThat(address % PAGE).isZero();
@@ -53,7 +56,7 @@ class SecretMemoryTest {
 
     @Test
     void fallbackIsNotUsedWhenSecretMemoryExists() {
-        long[] mapped = Native.secretMap(PAGE, true);
+        long[] mapped = Native.secretMap(PAGE, MemoryPolicy.MEMFD_SECRET_OR_MLOCK.code());
         try {
             assertThat(mapped[1]).isEqualTo(Native.MODE_MEMFD_SECRET);
         } finally {
@@ -62,9 +65,26 @@ class SecretMemoryTest {
     }
 
     @Test
+    void theMlockPolicyGivesMlockedMemoryEvenWhereSecretMemoryExists() {
+        long[] mapped = Native.secretMap(PAGE, MemoryPolicy.MLOCK.code());
+        try {
+            assertThat(mapped[1]).isEqualTo(Native.MODE_MLOCKED);
+            MemorySegment m = MemorySegment.ofAddress(mapped[0]).reinterpret(PAGE);
+            m.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 42L);
+            assertThat(m.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0)).isEqualTo(42L);
+        } finally {
+            Native.secretUnmap(mapped[0], PAGE, PAGE);
+        }
+        try (SecretMemory memory = SecretMemory.withBudget(1L << 20, MemoryPolicy.MLOCK)) {
+            memory.allocate(PAGE, "mlock policy").close();
+            assertThat(memory.mode()).isEqualTo(MemoryMode.MLOCKED);
+        }
+    }
+
+    @Test
     void populateInParallelOnDisjointRanges() throws InterruptedException {
         long size = 64L * PAGE;
-        long address = Native.secretMap(size, false)[0];
+        long address = Native.secretMap(size, MemoryPolicy.MEMFD_SECRET.code())[0];
         try {
             Thread[] threads = new Thread[4];
             for (int i = 0; i < threads.length; i++) {

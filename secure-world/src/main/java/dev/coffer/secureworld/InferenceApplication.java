@@ -26,7 +26,14 @@ import dev.coffer.secureworld.InferenceCalls.PackOpened;
 import dev.coffer.secureworld.InferenceCalls.RestoreStatus;
 import dev.coffer.secureworld.InferenceCalls.SharedModel;
 import dev.coffer.tee.channel.StagingRing;
+import dev.coffer.inference.gguf.GgmlType;
+import dev.coffer.inference.synth.ModelShape;
+import dev.coffer.inference.synth.SyntheticLlama;
+import dev.coffer.inference.tensor.BufferAllocator;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
+import java.util.Optional;
 import dev.coffer.secureworld.InferenceCalls.ModelSummary;
 import dev.coffer.secureworld.InferenceCalls.Start;
 import dev.coffer.secureworld.InferenceCalls.Tokens;
@@ -79,6 +86,7 @@ public final class InferenceApplication implements EnclaveApplication {
                 .on(InferenceCalls.PACK_MODEL, this::packModel)
                 .on(InferenceCalls.RESTORE_STATUS_CALL, v -> restoreStatus())
                 .on(InferenceCalls.RELEASE, v -> release())
+                .on(InferenceCalls.WARM_UP, this::warmUp)
                 .on(InferenceCalls.START, this::start)
                 .on(InferenceCalls.NEXT, this::next)
                 .on(InferenceCalls.STATS_CALL, v -> stats())
@@ -188,6 +196,31 @@ public final class InferenceApplication implements EnclaveApplication {
         long headerBytes = chunks.get(headerChunks - 1).end();
         gguf = GgufFile.parseHeader("model", image.segment().asSlice(0, headerBytes), pack.manifest().plaintextSize());
         return build(new RestoringTensorSource(gguf, restoration), request.contextLength(), pack.manifest().plaintextSize());
+    }
+
+    /** The kernels' hot loops compiled before the first request (see {@link InferenceCalls#WARM_UP}). */
+    private Long warmUp(int rounds) {
+        if (rounds < 1 || rounds > 100) throw new MalformedMessageException("warm-up rounds must be 1..100: " + rounds);
+        long t0 = System.nanoTime();
+        int[] prompt = new int[48];
+        for (int i = 0; i < prompt.length; i++) prompt[i] = 1 + (i * 37) % 250;
+        for (GgmlType type : List.of(GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.F16)) {
+            try (Arena arena = Arena.ofShared()) { // the pool's workers read it too
+                byte[] bytes = SyntheticLlama.toBytes(new SyntheticLlama.Spec(ModelShape.DEMO, type, 1, Optional.empty()), 1);
+                MemorySegment image = arena.allocate(bytes.length, 64);
+                MemorySegment.copy(bytes, 0, image, ValueLayout.JAVA_BYTE, 0, bytes.length);
+                GgufFile g = GgufFile.parse("warm-up", image);
+                Session s = LlamaModel.load(g, new GgufTensorSource(g)).newSession(BufferAllocator.of(arena), pool, 128);
+                for (int r = 0; r < rounds; r++) {
+                    s.reset();
+                    s.prefill(prompt);
+                    for (int t = 0; t < 16; t++) s.decode(1 + t);
+                }
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("warm-up model: " + e.getMessage(), e);
+            }
+        }
+        return (System.nanoTime() - t0) / 1_000_000;
     }
 
     private Long release() {

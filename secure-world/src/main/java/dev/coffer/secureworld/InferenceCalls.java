@@ -250,6 +250,12 @@ public final class InferenceCalls {
      * memory; returns the bytes of secret memory still in use afterwards (0). The next request loads again.
      */
     public static final Ecall<Void, Long> RELEASE = Ecall.of(207, "release", Codec.NONE, Codec.LONG);
+    /**
+     * Warm the JIT before any model arrives: run prefill and decode on tiny synthetic models of the common weight
+     * types (random weights, ordinary memory: nothing secret) for this many rounds. Returns the milliseconds it took.
+     * Without it the first request of a fresh secure world pays seconds of compilation, on the cores restoration needs.
+     */
+    public static final Ecall<Integer, Long> WARM_UP = Ecall.of(208, "warm-up", INT, Codec.LONG);
     /** Tokenize, prefill and sample the first token. */
     public static final Ecall<Start, Tokens> START = Ecall.of(210, "generate-start", START_REQUEST, TOKENS);
     /** Decode and sample up to this many more tokens. */

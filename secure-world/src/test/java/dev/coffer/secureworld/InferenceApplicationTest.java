@@ -90,6 +90,17 @@ class InferenceApplicationTest {
     }
 
     @Test
+    void warmUpRunsTheKernelsWithoutTouchingSecretMemoryAndRefusesSillyRounds() {
+        try (Enclave enclave = sim()) {
+            long ms = enclave.call(InferenceCalls.WARM_UP, 1);
+            assertThat(ms).isPositive();
+            assertThat(enclave.memory().used()).isZero();
+            assertThatThrownBy(() -> enclave.call(InferenceCalls.WARM_UP, 0)).isInstanceOf(EcallFailedException.class)
+                    .hasMessageContaining("warm-up rounds must be 1..100");
+        }
+    }
+
+    @Test
     void chunksOutsideTheImageOrTheStagingBufferAreRejected() {
         try (Enclave enclave = sim()) {
             enclave.call(InferenceCalls.LOAD_BEGIN, 1000L);

@@ -121,6 +121,16 @@ public final class SyntheticLlama {
         }
     }
 
+    /** The same model as {@link #write}, in memory (small shapes only: it is one array). */
+    public static byte[] toBytes(Spec spec, int threads) throws IOException {
+        GgufWriter w = layout(spec);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(Math.toIntExact(w.fileSize()));
+        try (ParallelRowWriter rows = new ParallelRowWriter(threads)) {
+            w.writeTo(out, (t, os) -> rows.write(t, source(spec.seed(), t), os, n -> { }));
+        }
+        return out.toByteArray();
+    }
+
     /** The float rows of a tensor: ones for 1-D (norm) tensors, the seeded random stream otherwise. */
     static ParallelRowWriter.RowSource source(long seed, GgufTensorInfo t) {
         if (t.dims() == 1) return (start, end, dst) -> java.util.Arrays.fill(dst, 1.0f);

@@ -287,13 +287,21 @@ final class RunCommand implements Callable<Integer> {
         try {
             double ready = (System.nanoTime() - start) / 1e9;
             generate(enclave, runner, nThreads, sampling);
-            feed.close();
+            // Under a budget the initial pass ends only as compute uses the streamed layers: a run that computed no
+            // forward pass (e.g. -n 0) would wait for ever, and this run needs nothing more from the feeder.
+            if (plan.streamedLayers() > 0) feed.abort();
+            else feed.close();
             InferenceCalls.RestoreStatus status = runner.restoreStatus();
             double total = (System.nanoTime() - start) / 1e9;
-            err.printf(Locale.ROOT, "restore: %s, %.1f MiB in %.2f s (%.0f MiB/s); model ready after %.2f s, compute waited "
-                            + "%.2f s for weights | run total %.2f s%n", strawman ? "strawman (all first)" : "pipelined",
-                    m.plaintextSize() / 1048576.0, status.restoreNanos() / 1e9,
-                    m.plaintextSize() / 1048576.0 / (status.restoreNanos() / 1e9), ready, status.computeWaitNanos() / 1e9, total);
+            double restoreSeconds = status.restoreNanos() / 1e9;
+            String restored = status.restoreNanos() < 0
+                    ? String.format(Locale.ROOT, "%d of %d chunks restored when the run ended", status.restoredChunks(),
+                            status.totalChunks())
+                    : String.format(Locale.ROOT, "%.1f MiB in %.2f s (%.0f MiB/s)", m.plaintextSize() / 1048576.0,
+                            restoreSeconds, m.plaintextSize() / 1048576.0 / restoreSeconds);
+            err.printf(Locale.ROOT, "restore: %s, %s; model ready after %.2f s, compute waited %.2f s for weights | run "
+                            + "total %.2f s%n", strawman ? "strawman (all first)" : "pipelined", restored, ready,
+                    status.computeWaitNanos() / 1e9, total);
         } catch (RuntimeException e) {
             feed.abort();
             throw e;

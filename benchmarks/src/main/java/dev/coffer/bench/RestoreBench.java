@@ -158,7 +158,8 @@ final class RestoreBench implements Callable<Integer> {
              Enclave enclave = Enclave.create(img, settings(cores, p.manifest().plaintextSize() + (1L << 30),
                      StagingRing.bytesNeeded(prefetch, p.maxChunkBytes() + AesGcm.TAG_BYTES)));
              ElasticPack elastic = new ElasticPack(enclave, p, RestorePlan.resident(p.manifest()),
-                     keys.resolve("recipient.key"), 64, prefetch, cores, Duration.ofHours(1))) {
+                     () -> Credential.of(KeyFiles.readRecipientKey(keys.resolve("recipient.key"))), 64, prefetch, cores,
+                     Duration.ofHours(1))) {
             InferenceCalls.Start one = new InferenceCalls.Start(prompt, 1, true, SamplerConfig.greedy());
             elastic.generate(one, b -> true);
             long t0 = System.nanoTime();
@@ -231,7 +232,7 @@ final class RestoreBench implements Callable<Integer> {
                      StagingRing.bytesNeeded(prefetch, p.maxChunkBytes() + AesGcm.TAG_BYTES)));
              RecipientPrivateKey key = KeyFiles.readRecipientKey(keys.resolve("recipient.key"))) {
             EnclaveModelRunner runner = new EnclaveModelRunner(enclave);
-            try (EnclaveModelRunner.PackFeed feed = runner.loadPack(p, plan, key, 0, 16 + 2 * decodeTokens + 16, false,
+            try (EnclaveModelRunner.PackFeed feed = runner.loadPack(p, plan, Credential.of(key), 0, 16 + 2 * decodeTokens + 16, false,
                     prefetch, threads, n -> { })) {
                 InferenceCalls.Start warm = new InferenceCalls.Start(prompt, decodeTokens, true, SamplerConfig.greedy());
                 runner.generate(warm, bytes -> true);
@@ -308,7 +309,7 @@ final class RestoreBench implements Callable<Integer> {
             EnclaveModelRunner runner = new EnclaveModelRunner(enclave);
             warm(enclave);
             long t0 = System.nanoTime();
-            try (EnclaveModelRunner.PackFeed feed = runner.loadPack(p, RestorePlan.resident(p.manifest()), key, 0, context, strawman,
+            try (EnclaveModelRunner.PackFeed feed = runner.loadPack(p, RestorePlan.resident(p.manifest()), Credential.of(key), 0, context, strawman,
                     prefetch, populateThreads, n -> { })) {
                 enclave.call(InferenceCalls.START, start(prompt));
                 double ttft = (System.nanoTime() - t0) / 1e9;

@@ -37,10 +37,40 @@ public sealed interface Credential extends AutoCloseable {
         return new Passphrase(p);
     }
 
+    /** 1 for a recipient key, 2 for a passphrase: how {@link #exportSecret} is to be read back. */
+    int kind();
+
+    /**
+     * A copy of the secret, to hand this credential to the secure world over its channel (the caller wipes it);
+     * {@link #importSecret} makes the credential again on the other side.
+     */
+    byte[] exportSecret();
+
+    /** The credential {@link #exportSecret} came from; takes ownership of {@code secret} (and will wipe it). */
+    static Credential importSecret(int kind, byte[] secret) {
+        return switch (kind) {
+            case 1 -> {
+                try {
+                    yield of(RecipientPrivateKey.fromRaw(secret));
+                } finally {
+                    Arrays.fill(secret, (byte) 0);
+                }
+            }
+            case 2 -> passphrase(secret);
+            default -> throw new PackKeyException("unknown credential kind " + kind);
+        };
+    }
+
     @Override
     void close();
 
     record Key(RecipientPrivateKey key) implements Credential {
+        @Override
+        public int kind() { return 1; }
+
+        @Override
+        public byte[] exportSecret() { return key.raw(); }
+
         @Override
         public void close() { key.close(); }
 
@@ -56,6 +86,12 @@ public sealed interface Credential extends AutoCloseable {
         }
 
         byte[] bytes() { return utf8; }
+
+        @Override
+        public int kind() { return 2; }
+
+        @Override
+        public byte[] exportSecret() { return utf8.clone(); }
 
         @Override
         public void close() { Arrays.fill(utf8, (byte) 0); }

@@ -17,7 +17,6 @@ import dev.coffer.pack.Credential;
 import dev.coffer.pack.DataKey;
 import dev.coffer.pack.PackHeader;
 import dev.coffer.pack.PackManifest;
-import dev.coffer.pack.RecipientPrivateKey;
 import dev.coffer.pack.RestorePlan;
 import dev.coffer.secureworld.InferenceCalls.Chunk;
 import dev.coffer.secureworld.InferenceCalls.PackModel;
@@ -153,11 +152,9 @@ public final class InferenceApplication implements EnclaveApplication {
             throw new MalformedMessageException("staging slots of " + open.slotBytes() + " bytes cannot hold the largest chunk");
         }
         ChunkCipher cipher;
-        try (Credential key = Credential.of(RecipientPrivateKey.fromRaw(open.recipientKey()));
-             DataKey dataKey = header.unwrap(key)) {
+        try (Credential credential = Credential.importSecret(open.credentialKind(), open.credential());
+             DataKey dataKey = header.unwrap(credential)) {
             cipher = new ChunkCipher(dataKey, m);
-        } finally {
-            java.util.Arrays.fill(open.recipientKey(), (byte) 0);
         }
         try {
             image = context.secretMemory().allocate(plan.residentBytes(), "model weights");

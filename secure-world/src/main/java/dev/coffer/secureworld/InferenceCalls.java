@@ -35,15 +35,16 @@ public final class InferenceCalls {
     }
 
     /**
-     * Open a pack: its header (manifest, signature, recipients), the raw recipient key that unwraps its data key
-     * (the {@code --key} development path; a key broker replaces it), the oldest version accepted, and the shape of
+     * Open a pack: its header (manifest, signature, recipients), the credential that unwraps its data key (a raw
+     * recipient key or a passphrase, {@link dev.coffer.pack.Credential#exportSecret}: the {@code --key} development
+     * path, where the operator holds the key; a key broker replaces it), the oldest version accepted, and the shape of
      * the staging ring the host will stream the chunks through, and how to populate the model image's secret pages:
      * {@code populateThreads > 0} faults them all in first with that many threads (before any compute, which
      * population would slow: see docs/benchmarks.md), 0 lets decryption fault them in as it writes, overlapping
      * compute. Under a memory budget the last {@code streamedLayers} layers are restored again for every step through
      * {@code layerSlots} slots ({@link dev.coffer.pack.RestorePlan}). The secure world starts restoring at once.
      */
-    public record PackOpen(byte[] header, byte[] recipientKey, long minVersion, int slots, int slotBytes,
+    public record PackOpen(byte[] header, int credentialKind, byte[] credential, long minVersion, int slots, int slotBytes,
                            int populateThreads, int streamedLayers, int layerSlots) {
         @Override
         public String toString() { return "PackOpen[" + header.length + " header bytes, key hidden]"; }
@@ -72,13 +73,14 @@ public final class InferenceCalls {
     static final Codec<PackOpen> PACK_OPEN_REQUEST = new Codec<>() {
         @Override
         public void write(PackOpen v, MessageWriter out) {
-            out.writeBytes(v.header()).writeBytes(v.recipientKey()).writeLong(v.minVersion()).writeInt(v.slots())
+            out.writeBytes(v.header()).writeByte(v.credentialKind()).writeBytes(v.credential()).writeLong(v.minVersion()).writeInt(v.slots())
                     .writeInt(v.slotBytes()).writeInt(v.populateThreads()).writeInt(v.streamedLayers()).writeInt(v.layerSlots());
         }
 
         @Override
         public PackOpen read(MessageReader in) {
-            return new PackOpen(in.readBytes("header"), in.readBytes("recipient key"), in.readLong("min version"),
+            return new PackOpen(in.readBytes("header"), in.readByte("credential kind"), in.readBytes("credential"),
+                    in.readLong("min version"),
                     in.readCount("slots", 1 << 16), in.readCount("slot bytes", Integer.MAX_VALUE),
                     in.readCount("populate threads", 1024), in.readCount("streamed layers", 1 << 16),
                     in.readCount("layer slots", 1 << 16));

@@ -16,7 +16,7 @@ import dev.coffer.pack.AesGcm;
 import dev.coffer.pack.KeyFiles;
 import dev.coffer.pack.PackFile;
 import dev.coffer.pack.PackManifest;
-import dev.coffer.pack.RecipientPrivateKey;
+import dev.coffer.pack.Credential;
 import dev.coffer.pack.RestorePlan;
 import dev.coffer.secureworld.InferenceApplication;
 import dev.coffer.secureworld.InferenceCalls;
@@ -91,6 +91,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--key", paramLabel = "R.key", description = "recipient private key that opens the pack")
     Path key;
 
+    @Option(names = "--passphrase-file", paramLabel = "F",
+            description = "or a file with the pack's passphrase (development packs made with one)")
+    Path passphraseFile;
+
     @Option(names = "--min-version", defaultValue = "0", paramLabel = "N",
             description = "refuse packs older than this version (rollback protection; default: ${DEFAULT-VALUE})")
     long minVersion;
@@ -141,9 +145,10 @@ final class RunCommand implements Callable<Integer> {
         if (tokens < 0) throw new CommandLine.ParameterException(spec.commandLine(), "-n must be >= 0");
         int nThreads = threads != null ? threads : Parallel.defaultThreads();
         SamplerConfig sampling = new SamplerConfig(temperature, topK, topP, minP, repeatPenalty, 64, seed);
-        if (pack != null || key != null) {
-            if (pack == null || key == null) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--pack and --key go together");
+        if (pack != null || key != null || passphraseFile != null) {
+            if (pack == null || (key == null) == (passphraseFile == null)) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--pack goes with one of --key or --passphrase-file");
             }
             if (model != null) throw new CommandLine.ParameterException(spec.commandLine(), "give --model or --pack, not both");
             if (prefetch < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--prefetch must be >= 1");
@@ -278,11 +283,12 @@ final class RunCommand implements Callable<Integer> {
         }
         long start = System.nanoTime();
         EnclaveModelRunner.PackFeed feed;
-        try (RecipientPrivateKey recipient = KeyFiles.readRecipientKey(key);
+        try (Credential credential = key != null ? Credential.of(KeyFiles.readRecipientKey(key))
+                : Credential.passphraseFile(passphraseFile);
              ByteProgress progress = ByteProgress.start("restore", m.plaintextSize(), strawman && m.plaintextSize() > (64L << 20))) {
             // Secret pages first, with every thread, then decryption beside compute: populating memfd_secret pages
             // slows compute on the other cores by about 40% and is itself halved (docs/benchmarks.md).
-            feed = runner.loadPack(packFile, plan, recipient, minVersion, contextLength, strawman, prefetch, nThreads, progress);
+            feed = runner.loadPack(packFile, plan, credential, minVersion, contextLength, strawman, prefetch, nThreads, progress);
         }
         try {
             double ready = (System.nanoTime() - start) / 1e9;

@@ -1,24 +1,23 @@
 package dev.coffer.host.tee;
 
 import dev.coffer.inference.Generator;
-import dev.coffer.pack.KeyFiles;
+import dev.coffer.pack.Credential;
 import dev.coffer.pack.PackFile;
-import dev.coffer.pack.RecipientPrivateKey;
 import dev.coffer.pack.RestorePlan;
 import dev.coffer.secureworld.InferenceCalls;
 import dev.coffer.tee.Enclave;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * A pack served with elastic secret memory (TZ-LLM's secure-memory scaling): restored on the first request, released
  * (zeroized and unmapped inside the secure world) after {@code idle} without requests, and restored again by the next
  * one, whose cold start is measured. The host decides when (memory policy is the control plane's); the secure world
- * only loads and releases. The recipient key is read again from its file for every restoration.
+ * only loads and releases. The credential is asked for again for every restoration (e.g. read from its file).
  */
 public final class ElasticPack implements AutoCloseable {
     /** How the last request began: whether it had to restore first, and how long that took. */
@@ -28,7 +27,7 @@ public final class ElasticPack implements AutoCloseable {
     private final EnclaveModelRunner runner;
     private final PackFile pack;
     private final RestorePlan plan;
-    private final Path keyFile;
+    private final Supplier<Credential> credentials;
     private final int contextLength;
     private final int window;
     private final int populateThreads;
@@ -43,13 +42,13 @@ public final class ElasticPack implements AutoCloseable {
     private int releases;
     private Load lastLoad = new Load(false, 0);
 
-    public ElasticPack(Enclave enclave, PackFile pack, RestorePlan plan, Path keyFile, int contextLength, int window,
+    public ElasticPack(Enclave enclave, PackFile pack, RestorePlan plan, Supplier<Credential> credentials, int contextLength, int window,
                        int populateThreads, Duration idle) {
         this.enclave = enclave;
         this.runner = new EnclaveModelRunner(enclave);
         this.pack = pack;
         this.plan = plan;
-        this.keyFile = keyFile;
+        this.credentials = credentials;
         this.contextLength = contextLength;
         this.window = window;
         this.populateThreads = populateThreads;
@@ -76,8 +75,8 @@ public final class ElasticPack implements AutoCloseable {
     private Load ensureLoaded() {
         if (feed != null) return new Load(false, 0);
         long t0 = System.nanoTime();
-        try (RecipientPrivateKey key = KeyFiles.readRecipientKey(keyFile)) {
-            feed = runner.loadPack(pack, plan, key, 0, contextLength, false, window, populateThreads, n -> { });
+        try (Credential credential = credentials.get()) {
+            feed = runner.loadPack(pack, plan, credential, 0, contextLength, false, window, populateThreads, n -> { });
         }
         return new Load(true, (System.nanoTime() - t0) / 1e9);
     }

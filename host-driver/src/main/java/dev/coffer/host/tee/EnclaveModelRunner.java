@@ -8,7 +8,7 @@ import dev.coffer.secureworld.InferenceCalls.Tokens;
 import dev.coffer.tee.Enclave;
 import dev.coffer.pack.AesGcm;
 import dev.coffer.pack.PackFile;
-import dev.coffer.pack.RecipientPrivateKey;
+import dev.coffer.pack.Credential;
 import dev.coffer.pack.RestorePlan;
 import dev.coffer.tee.channel.StagingRing;
 import java.io.IOException;
@@ -62,7 +62,7 @@ public final class EnclaveModelRunner {
      * still being restored. {@code populateThreads}: see {@link InferenceCalls.PackOpen}. {@link PackFeed#close()}
      * waits for the feeder.
      */
-    public PackFeed loadPack(PackFile pack, RestorePlan plan, RecipientPrivateKey key, long minVersion, int contextLength,
+    public PackFeed loadPack(PackFile pack, RestorePlan plan, Credential credential, long minVersion, int contextLength,
                              boolean waitForAll, int window, int populateThreads, LongConsumer progress) {
         int slotBytes = pack.maxChunkBytes() + AesGcm.TAG_BYTES;
         int slots = Math.min(window, StagingRing.slotsThatFit(enclave.staging().byteSize(), slotBytes));
@@ -72,11 +72,11 @@ public final class EnclaveModelRunner {
         }
         StagingRing ring = new StagingRing(enclave.staging(), slots, slotBytes);
         ring.reset();
-        byte[] raw = key.raw();
+        byte[] raw = credential.exportSecret();
         InferenceCalls.PackOpened opened;
         try {
             opened = enclave.call(InferenceCalls.PACK_OPEN,
-                    new InferenceCalls.PackOpen(pack.header().encode(), raw, minVersion, slots, slotBytes, populateThreads,
+                    new InferenceCalls.PackOpen(pack.header().encode(), credential.kind(), raw, minVersion, slots, slotBytes, populateThreads,
                             plan.streamedLayers(), plan.slots()));
         } finally {
             java.util.Arrays.fill(raw, (byte) 0);

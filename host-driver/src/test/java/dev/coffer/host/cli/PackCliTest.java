@@ -136,6 +136,28 @@ class PackCliTest {
     }
 
     @Test
+    void aPassphrasePackRunsInTheSecureWorldAndAWrongPassphraseIsRefusedThere() throws IOException {
+        Path pass = dir.resolve("pass.txt");
+        Files.writeString(pass, "correct horse battery staple\n");
+        Path wrong = dir.resolve("wrong.txt");
+        Files.writeString(wrong, "incorrect horse battery staple\n");
+        Path passPack = dir.resolve("pass.cpack");
+        Cli.Result enc = Cli.run("pack", "encrypt", model.toString(), "-o", passPack.toString(), "--passphrase-file",
+                pass.toString(), "--signing-key", keys.resolve("owner.key").toString(), "--chunk-size", "64K");
+        assertThat(enc.exit()).as(enc.err()).isZero();
+        Cli.Result r = Cli.run("run", "--pack", passPack.toString(), "--passphrase-file", pass.toString(), "--image",
+                Cli.image().toString(), "--temp", "0", "-n", "32");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo(plainText);
+        Cli.Result bad = Cli.run("run", "--pack", passPack.toString(), "--passphrase-file", wrong.toString(), "--tee", "sim");
+        assertThat(bad.exit()).isEqualTo(1);
+        assertThat(bad.err()).contains("wrong passphrase");
+        Cli.Result both = Cli.run("run", "--pack", passPack.toString(), "--passphrase-file", pass.toString(), "--key",
+                keys.resolve("recipient.key").toString());
+        assertThat(both.exit()).isEqualTo(2);
+    }
+
+    @Test
     void rekeyAndDecryptRoundTrip() throws IOException {
         Path copy = dir.resolve("rekey.cpack");
         Files.copy(pack, copy);

@@ -7,6 +7,7 @@ import dev.coffer.inference.sampling.SamplerConfig;
 import dev.coffer.inference.synth.ModelShape;
 import dev.coffer.inference.synth.SyntheticLlama;
 import dev.coffer.inference.testing.SharedAssets;
+import dev.coffer.pack.Credential;
 import dev.coffer.pack.KeyFiles;
 import dev.coffer.pack.OwnerSigningKey;
 import dev.coffer.pack.PackFile;
@@ -48,7 +49,8 @@ class ElasticPackTest {
                 .withSecureMemory(64L << 20).withThreads(2).withStaging(16 << 20);
         InferenceCalls.Start request = new InferenceCalls.Start("Once upon a time", 16, true, SamplerConfig.greedy());
         try (Enclave enclave = Enclave.create(image, settings); PackFile p = PackFile.open(pack);
-             ElasticPack elastic = new ElasticPack(enclave, p, RestorePlan.resident(p.manifest()), keyFile, 64, 4, 2,
+             ElasticPack elastic = new ElasticPack(enclave, p, RestorePlan.resident(p.manifest()),
+                     () -> Credential.of(KeyFiles.readRecipientKey(keyFile)), 64, 4, 2,
                      Duration.ofMillis(300))) {
             String first = text(elastic, request);
             assertThat(elastic.lastLoad().restored()).isTrue();

@@ -288,6 +288,10 @@ final class RunCommand implements Callable<Integer> {
              ByteProgress progress = ByteProgress.start("restore", m.plaintextSize(), strawman && m.plaintextSize() > (64L << 20))) {
             // Secret pages first, with every thread, then decryption beside compute: populating memfd_secret pages
             // slows compute on the other cores by about 40% and is itself halved (docs/benchmarks.md).
+            if (plan.weightBytes() > (64L << 20)) {
+                err.printf(Locale.ROOT, "preparing %.0f MiB of secret memory for the weights (the kernel hands out "
+                        + "memfd_secret pages slowly: several seconds per GiB) ...%n", plan.weightBytes() / 1048576.0);
+            }
             feed = runner.loadPack(packFile, plan, credential, minVersion, contextLength, strawman, prefetch, nThreads, progress);
         }
         try {
@@ -303,8 +307,9 @@ final class RunCommand implements Callable<Integer> {
             String restored = status.restoreNanos() < 0
                     ? String.format(Locale.ROOT, "%d of %d chunks restored when the run ended", status.restoredChunks(),
                             status.totalChunks())
-                    : String.format(Locale.ROOT, "%.1f MiB in %.2f s (%.0f MiB/s)", m.plaintextSize() / 1048576.0,
-                            restoreSeconds, m.plaintextSize() / 1048576.0 / restoreSeconds);
+                    : String.format(Locale.ROOT, "%.1f MiB: secret pages populated in %.2f s (%d threads), chunks "
+                                    + "authenticated and decrypted in %.2f s", m.plaintextSize() / 1048576.0,
+                            status.populateNanos() / 1e9, status.populateThreads(), restoreSeconds);
             err.printf(Locale.ROOT, "restore: %s, %s; model ready after %.2f s, compute waited %.2f s for weights | run "
                             + "total %.2f s%n", strawman ? "strawman (all first)" : "pipelined", restored, ready,
                     status.computeWaitNanos() / 1e9, total);

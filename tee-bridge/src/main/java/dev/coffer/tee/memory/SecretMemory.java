@@ -53,7 +53,7 @@ public final class SecretMemory implements AutoCloseable {
                         "the secure-memory budget (%s) exceeds RLIMIT_MEMLOCK (soft %s, hard %s), which secret memory "
                                 + "counts against: raise it with `ulimit -l %d` (or unlimited) in the shell that "
                                 + "starts coffer, LimitMEMLOCK=infinity in a systemd unit, or --ulimit memlock=-1 for "
-                                + "a container; or lower the budget",
+                                + "a container; or lower the budget (coffer: --secure-memory)",
                         bytes(budgetBytes), limit(limits[0]), limit(limits[1]), (budgetBytes + 1023) / 1024));
             }
         }

@@ -190,7 +190,15 @@ public final class InferenceApplication implements EnclaveApplication {
             }
             restoration.awaitAll();
         }
-        long headerBytes = chunks.get(headerChunks - 1).end();
+        // The header chunks must be the file's first bytes, back to back (as they are packed from 0 in the resident
+        // region); a manifest that says otherwise is refused rather than parsed from the wrong bytes.
+        long headerBytes = 0;
+        for (int i = 0; i < headerChunks; i++) {
+            if (chunks.get(i).offset() != headerBytes || restoration.plan().isStreamed(i)) {
+                throw new MalformedMessageException("the pack's header chunks are not the start of the model file");
+            }
+            headerBytes += chunks.get(i).length();
+        }
         gguf = GgufFile.parseHeader("model", image.segment().asSlice(0, headerBytes), pack.manifest().plaintextSize());
         return build(new RestoringTensorSource(gguf, restoration), request.contextLength(), pack.manifest().plaintextSize());
     }

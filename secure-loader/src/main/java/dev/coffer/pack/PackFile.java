@@ -105,7 +105,7 @@ public final class PackFile implements AutoCloseable {
                 progress.accept(chunks.get(i).length());
             }
             ch.force(true);
-            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+            Files.createLink(out, tmp); // atomic and never replaces: a file that appeared meanwhile wins
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -125,6 +125,7 @@ public final class PackFile implements AutoCloseable {
                 progress.accept(manifest().chunks().get(i).ciphertextLength());
             }
             dst.force(true);
+            if (Files.exists(out)) Files.setPosixFilePermissions(tmp, Files.getPosixFilePermissions(out));
             Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);

@@ -100,7 +100,7 @@ public final class PackHeader {
 
     /** Unwraps the data key (see {@link Recipients#unwrap}). */
     public DataKey unwrap(Credential credential) {
-        return recipients.unwrap(manifest, credential);
+        return recipients.unwrap(manifest, digest().bytes(), credential);
     }
 
     public byte[] encode() {

@@ -13,12 +13,13 @@ public final class PackRekey {
 
     public static void addRecipient(Path pack, Credential credential, RecipientPublicKey added, LongConsumer progress)
             throws IOException {
-        rewrite(pack, credential, progress, (h, key) -> h.recipients().adding(key, h.manifest().packId(), added));
+        rewrite(pack, credential, progress, (h, key) -> h.recipients().adding(key, h.manifest().packId(), h.digest().bytes(), added));
     }
 
     public static void removeRecipient(Path pack, Credential credential, String keyIdPrefix, LongConsumer progress)
             throws IOException {
-        rewrite(pack, credential, progress, (h, key) -> h.recipients().removing(key, h.manifest().packId(), keyIdPrefix));
+        rewrite(pack, credential, progress, (h, key) -> h.recipients().removing(key, h.manifest().packId(), h.digest().bytes(),
+                keyIdPrefix));
     }
 
     private interface Change {

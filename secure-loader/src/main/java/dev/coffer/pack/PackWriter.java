@@ -10,7 +10,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -63,7 +62,9 @@ public final class PackWriter {
             for (ChunkPlan.Piece p : plan) placeholders.add(new ChunkEntry(p.offset(), p.length(), p.label(), new byte[32]));
             PackManifest draft = new PackManifest(packId, options.version(), Instant.now().getEpochSecond(), describe(model),
                     owner.publicKey(), key.derive(packId, DataKey.COMMITMENT_LABEL), size, placeholders, options.references());
-            Recipients recipients = Recipients.wrap(key, packId, options.recipients(), options.passphrase().orElse(null));
+            // The MAC binds the final manifest's digest, known once the chunks are encrypted: sized now, sealed at the end.
+            Recipients recipients = Recipients.wrap(key, packId, new byte[32], options.recipients(),
+                    options.passphrase().orElse(null));
             long headerLength = PackHeader.sign(draft, owner, recipients).length();
 
             Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), "." + out.getFileName(), ".partial");
@@ -84,12 +85,13 @@ public final class PackWriter {
                         filled.add(new ChunkEntry(p.offset(), p.length(), p.label(), sha.digest()));
                         progress.accept(p.length());
                     }
-                    PackHeader header = PackHeader.sign(draft.withChunks(filled), owner, recipients);
+                    PackHeader signed = PackHeader.sign(draft.withChunks(filled), owner, recipients);
+                    PackHeader header = signed.withRecipients(recipients.resealed(key, packId, signed.digest().bytes()));
                     ByteBuffer h = ByteBuffer.wrap(header.encode());
                     if (h.remaining() != headerLength) throw new IllegalStateException("header length changed while signing");
                     for (long p = 0; h.hasRemaining(); ) p += ch.write(h, p);
                     ch.force(true);
-                    Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+                    Files.createLink(out, tmp); // atomic and never replaces: a file that appeared meanwhile wins
                     return header;
                 }
             } finally {

@@ -35,7 +35,7 @@ public record Recipients(List<RecipientEntry> entries, byte[] mac) {
     static final int ARGON_MEMORY_KIB = 64 * 1024;
     static final int ARGON_ITERATIONS = 3;
     // Bounds on what a pack may ask of a machine that opens it (a hostile pack must not take 100 GiB or a day).
-    private static final int MAX_ARGON_MEMORY_KIB = 4 * 1024 * 1024;
+    private static final int MAX_ARGON_MEMORY_KIB = 1024 * 1024;
     private static final int MAX_ARGON_ITERATIONS = 64;
 
     public Recipients {
@@ -48,16 +48,26 @@ public record Recipients(List<RecipientEntry> entries, byte[] mac) {
     @Override
     public byte[] mac() { return mac.clone(); }
 
-    /** Wraps {@code key} to each recipient (and the passphrase, if given) for the pack {@code packId}. */
-    static Recipients wrap(DataKey key, byte[] packId, List<RecipientPublicKey> recipients, Credential.Passphrase passphrase) {
+    /**
+     * Wraps {@code key} to each recipient (and the passphrase, if given) for the pack {@code packId}, the block's MAC
+     * binding {@code manifestDigest}: whoever can open the pack checks that the manifest is the one the owner made, so
+     * a manifest re-signed by anyone else is refused before any chunk is used.
+     */
+    static Recipients wrap(DataKey key, byte[] packId, byte[] manifestDigest, List<RecipientPublicKey> recipients,
+                           Credential.Passphrase passphrase) {
         List<RecipientEntry> entries = new ArrayList<>();
         for (RecipientPublicKey r : recipients) entries.add(wrapTo(key, packId, r));
         if (passphrase != null) entries.add(wrapWithPassphrase(key, packId, passphrase));
-        return sealed(key, packId, entries);
+        return sealed(key, packId, manifestDigest, entries);
+    }
+
+    /** The same entries under a MAC that binds {@code manifestDigest} (the writer knows it only at the end). */
+    Recipients resealed(DataKey key, byte[] packId, byte[] manifestDigest) {
+        return sealed(key, packId, manifestDigest, entries);
     }
 
     /** The same recipients plus one more. */
-    Recipients adding(DataKey key, byte[] packId, RecipientPublicKey r) {
+    Recipients adding(DataKey key, byte[] packId, byte[] manifestDigest, RecipientPublicKey r) {
         for (RecipientEntry e : entries) {
             if (e instanceof RecipientEntry.Hpke h && h.recipient().equals(r.id())) {
                 throw new PackKeyException(r.id().shortHex() + " is already a recipient of this pack");
@@ -65,11 +75,11 @@ public record Recipients(List<RecipientEntry> entries, byte[] mac) {
         }
         List<RecipientEntry> more = new ArrayList<>(entries);
         more.add(wrapTo(key, packId, r));
-        return sealed(key, packId, more);
+        return sealed(key, packId, manifestDigest, more);
     }
 
     /** Without the recipient whose key id starts with {@code idPrefix} (at least 8 hex digits, exactly one match). */
-    Recipients removing(DataKey key, byte[] packId, String idPrefix) {
+    Recipients removing(DataKey key, byte[] packId, byte[] manifestDigest, String idPrefix) {
         List<RecipientEntry> left = new ArrayList<>();
         int removed = 0;
         for (RecipientEntry e : entries) {
@@ -80,11 +90,11 @@ public record Recipients(List<RecipientEntry> entries, byte[] mac) {
                 + "see 'coffer pack inspect')");
         if (removed > 1) throw new PackKeyException("'" + idPrefix + "' matches " + removed + " recipients: give more digits");
         if (left.isEmpty()) throw new PackKeyException("refusing to remove the last recipient: nobody could open the pack");
-        return sealed(key, packId, left);
+        return sealed(key, packId, manifestDigest, left);
     }
 
     /** Unwraps the data key with {@code credential}, then checks it against the manifest and the block's MAC. */
-    DataKey unwrap(PackManifest manifest, Credential credential) {
+    DataKey unwrap(PackManifest manifest, byte[] manifestDigest, Credential credential) {
         byte[] packId = manifest.packId();
         DataKey key = switch (credential) {
             case Credential.Key k -> unwrapHpke(packId, k.key());
@@ -95,10 +105,10 @@ public record Recipients(List<RecipientEntry> entries, byte[] mac) {
             throw new PackKeyException("the unwrapped key is not this pack's data key: the recipients block belongs to "
                     + "another pack or was modified");
         }
-        if (!MessageDigest.isEqual(mac, computeMac(key, packId, encodeEntries(entries)))) {
+        if (!MessageDigest.isEqual(mac, computeMac(key, packId, manifestDigest, encodeEntries(entries)))) {
             key.close();
             throw new PackTamperedException("the recipients block failed authentication: an entry was added, removed or "
-                    + "changed without the data key");
+                    + "changed without the data key, or the manifest is not the one the owner made");
         }
         return key;
     }
@@ -208,17 +218,18 @@ public record Recipients(List<RecipientEntry> entries, byte[] mac) {
         return info;
     }
 
-    private static Recipients sealed(DataKey key, byte[] packId, List<RecipientEntry> entries) {
-        return new Recipients(entries, computeMac(key, packId, encodeEntries(entries)));
+    private static Recipients sealed(DataKey key, byte[] packId, byte[] manifestDigest, List<RecipientEntry> entries) {
+        return new Recipients(entries, computeMac(key, packId, manifestDigest, encodeEntries(entries)));
     }
 
-    private static byte[] computeMac(DataKey key, byte[] packId, byte[] encodedEntries) {
+    private static byte[] computeMac(DataKey key, byte[] packId, byte[] manifestDigest, byte[] encodedEntries) {
         byte[] macKey = key.derive(packId, DataKey.RECIPIENTS_MAC_LABEL);
         try {
             Mac m = Mac.getInstance("HmacSHA256");
             m.init(new SecretKeySpec(macKey, "HmacSHA256"));
             m.update(MAC_DOMAIN);
             m.update(packId);
+            m.update(manifestDigest);
             return m.doFinal(encodedEntries);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HMAC-SHA256 failed: " + e.getMessage(), e);
@@ -249,12 +260,15 @@ public record Recipients(List<RecipientEntry> entries, byte[] mac) {
         int n = r.u16();
         if (n == 0 || n > MAX_ENTRIES) throw new PackFormatException("recipients block: " + n + " entries (1.." + MAX_ENTRIES + ")");
         List<RecipientEntry> entries = new ArrayList<>(n);
+        boolean passphrase = false;
         for (int i = 0; i < n; i++) {
             int kind = r.u8();
             switch (kind) {
                 case RecipientEntry.HPKE -> entries.add(new RecipientEntry.Hpke(new KeyId(r.raw(KeyId.LENGTH)),
                         r.raw(ENC_BYTES), r.raw(WRAPPED_BYTES)));
                 case RecipientEntry.PASSPHRASE -> {
+                    if (passphrase) throw new PackFormatException("recipients block: more than one passphrase entry");
+                    passphrase = true;
                     long mem = r.u32();
                     long it = r.u32();
                     int lanes = r.u8();

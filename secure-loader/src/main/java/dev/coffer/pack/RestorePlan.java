@@ -37,7 +37,17 @@ public final class RestorePlan {
         int maxLayer = -1;
         for (int i = 0; i < chunks.size(); i++) {
             Matcher m = LAYER.matcher(chunks.get(i).label());
-            layerOfChunk[i] = m.matches() ? Integer.parseInt(m.group(1)) : -1;
+            int layer = -1;
+            if (m.matches()) {
+                try {
+                    layer = Integer.parseInt(m.group(1));
+                } catch (NumberFormatException e) {
+                    layer = Integer.MAX_VALUE;
+                }
+                // a layer number beyond what the chunks could hold is a hostile label, not a model
+                if (layer >= chunks.size()) throw new PackFormatException("chunk " + i + " names layer " + m.group(1));
+            }
+            layerOfChunk[i] = layer;
             maxLayer = Math.max(maxLayer, layerOfChunk[i]);
         }
         this.layers = maxLayer + 1;
@@ -68,9 +78,14 @@ public final class RestorePlan {
         this.slotBytes = Arrays.stream(layerFill).max().orElse(0);
         this.layerBytes = layerFill;
         this.streamedChunks = streamed.stream().mapToInt(Integer::intValue).toArray();
+        // Each streamed layer's chunks must be consecutive in the manifest, and the layers in order: a layer is
+        // announced as ready when its last chunk is in, and its slot is the only place its tensors live.
         for (int j = 1; j < streamedChunks.length; j++) {
-            if (layerOfChunk[streamedChunks[j]] < layerOfChunk[streamedChunks[j - 1]]) {
-                throw new PackFormatException("streamed layers' chunks are not in layer order in this pack");
+            int a = streamedChunks[j - 1];
+            int b = streamedChunks[j];
+            if (layerOfChunk[b] < layerOfChunk[a] || (layerOfChunk[b] == layerOfChunk[a] && b != a + 1)) {
+                throw new PackFormatException("the chunks of the layers to stream are not consecutive and in layer "
+                        + "order in this pack: it cannot be streamed under a memory budget");
             }
         }
     }

@@ -132,11 +132,43 @@ class PackTamperTest {
         // whoever can wrap to alice (anyone: her key is public) could offer her a key of their own for this pack id;
         // the signed manifest commits to the real data key, so the substitute is refused before any chunk is tried
         try (PackFile p = PackFile.open(pack); DataKey forged = DataKey.generate()) {
-            Recipients substitute = Recipients.wrap(forged, p.manifest().packId(), List.of(f.alice.publicKey()), null);
+            Recipients substitute = Recipients.wrap(forged, p.manifest().packId(), p.header().digest().bytes(),
+                    List.of(f.alice.publicKey()), null);
             PackHeader h = p.header().withRecipients(substitute);
             assertThatThrownBy(() -> h.unwrap(Credential.of(PackRoundTripTest.key(f.alice))))
                     .isInstanceOf(PackKeyException.class).hasMessageContaining("not this pack's data key");
         }
+    }
+
+    @Test
+    void aManifestReSignedByAnotherKeyIsRefusedByEveryRecipient() throws IOException {
+        // the host cannot forge chunks, but it could edit the manifest (labels, version, references) and sign it with
+        // a key of its own; the recipients block's MAC binds the owner's manifest, so the data key is not released
+        try (PackFile p = PackFile.open(pack); OwnerSigningKey mallory = OwnerSigningKey.generate()) {
+            PackManifest m = p.manifest();
+            PackManifest edited = new PackManifest(m.packId(), m.version() + 10, m.createdEpochSecond(), m.model(),
+                    mallory.publicKey(), m.keyCommitment(), m.plaintextSize(), m.chunks(), m.references());
+            PackHeader forged = PackHeader.sign(edited, mallory, p.header().recipients());
+            PackHeader reparsed = PackHeader.parse(forged.encode()); // its signature is valid, for mallory's key
+            assertThat(reparsed.manifest().version()).isEqualTo(m.version() + 10);
+            assertThatThrownBy(() -> reparsed.unwrap(Credential.of(PackRoundTripTest.key(f.alice))))
+                    .isInstanceOf(PackTamperedException.class).hasMessageContaining("not the one the owner made");
+        }
+    }
+
+    @Test
+    void moreThanOnePassphraseEntryIsRefused() {
+        byte[] entry = new byte[1 + 4 + 4 + 1 + 16 + 48];
+        entry[0] = RecipientEntry.PASSPHRASE;
+        entry[2] = 1; // 64 KiB
+        entry[8] = 1; // 1 pass
+        entry[9] = 1; // 1 lane
+        byte[] block = new byte[2 + 2 * entry.length + 32];
+        block[1] = 2;
+        System.arraycopy(entry, 0, block, 2, entry.length);
+        System.arraycopy(entry, 0, block, 2 + entry.length, entry.length);
+        assertThatThrownBy(() -> Recipients.decode(block)).isInstanceOf(PackFormatException.class)
+                .hasMessageContaining("more than one passphrase entry");
     }
 
     @Test

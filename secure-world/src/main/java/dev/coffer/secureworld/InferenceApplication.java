@@ -173,8 +173,14 @@ public final class InferenceApplication implements EnclaveApplication {
         }
         populateNanos = System.nanoTime() - t0;
         pack = header;
-        restoration = new PackRestoration(plan, cipher, image, slots,
-                new StagingRing(context.staging(), open.slots(), open.slotBytes()));
+        try {
+            restoration = new PackRestoration(plan, cipher, image, slots,
+                    new StagingRing(context.staging(), open.slots(), open.slotBytes()));
+        } catch (RuntimeException e) {
+            cipher.close();
+            unload();
+            throw e;
+        }
         return new PackOpened(header.digest().hex(), m.model().name(), m.chunks().size(), m.plaintextSize());
     }
 

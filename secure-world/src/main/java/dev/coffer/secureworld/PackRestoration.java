@@ -43,6 +43,7 @@ final class PackRestoration implements AutoCloseable {
     private volatile long consumedLayers;   // streamed-layer occurrences compute is done with
     private volatile RuntimeException failure;
     private volatile boolean cancelled;
+    private volatile int computeWaitsForChunk = -1; // a chunk of the initial pass compute is blocked on, or -1
     private volatile long finishedNanos;
     private long waitNanos; // guarded by this
 
@@ -104,8 +105,8 @@ final class PackRestoration implements AutoCloseable {
             fail(new IllegalStateException("restoration was cancelled"));
         } catch (PackException | IllegalStateException e) {
             fail(e);
-        } catch (RuntimeException e) {
-            fail(new PackTamperedException("restoration stopped at chunk " + restored + ": " + e.getMessage()));
+        } catch (RuntimeException | Error e) {
+            fail(new PackTamperedException("restoration stopped at chunk " + restored + ": " + e));
         }
     }
 
@@ -116,6 +117,12 @@ final class PackRestoration implements AutoCloseable {
     private long claimSlot(long occurrence, long layerBytes) {
         synchronized (this) {
             while (consumedLayers < occurrence - slots.length + 1 && !cancelled) {
+                int needed = computeWaitsForChunk;
+                if (needed >= 0 && needed >= restored) {
+                    // compute waits for a chunk that comes after the layer this slot is for: neither can proceed
+                    throw new IllegalStateException("this pack cannot be streamed under this budget: compute needs chunk "
+                            + needed + " before layers that do not fit in secret memory are done; raise the budget");
+                }
                 try {
                     wait(100);
                 } catch (InterruptedException e) {
@@ -138,7 +145,15 @@ final class PackRestoration implements AutoCloseable {
     /** Blocks until chunks {@code 0..index} of the initial pass are authenticated and in place. */
     void awaitChunk(int index) {
         if (restored > index) return;
-        await(() -> restored > index);
+        computeWaitsForChunk = index;
+        synchronized (this) {
+            notifyAll(); // a restorer waiting for a slot re-checks whether this can ever be served
+        }
+        try {
+            await(() -> restored > index);
+        } finally {
+            computeWaitsForChunk = -1;
+        }
     }
 
     /** Blocks until streamed layer {@code layer}'s turn is in place; returns the slot holding it. */

@@ -44,6 +44,14 @@ final class RestoringTensorSource implements TensorSource {
             if (chunks.get(last).end() < start + t.byteSize()) {
                 throw new IllegalStateException("tensor " + t.name() + " is not covered by consecutive chunks");
             }
+            // ... which must also lie back to back in one region (the resident one, or one layer's slot): the tensor
+            // is handed out as one slice of it, after its last chunk is in
+            for (int c = first + 1; c <= last; c++) {
+                if (plan.isStreamed(c) != plan.isStreamed(first) || plan.layerOf(c) != plan.layerOf(first)
+                        || plan.packedOffset(c) != plan.packedOffset(c - 1) + chunks.get(c - 1).length()) {
+                    throw new IllegalStateException("tensor " + t.name() + " spans chunks placed in different regions");
+                }
+            }
             placements.put(t.name(), new Placement(t, plan.layerOf(first), plan.isStreamed(first),
                     plan.packedOffset(first), last));
         }

@@ -102,6 +102,11 @@ public final class ChunkCipher implements AutoCloseable {
         b.position(start);
     }
 
+    /**
+     * Wipes this class's copy of the chunk key. {@link SecretKeySpec} and the provider's key schedule keep copies of
+     * their own that no public API clears; they become garbage with this object (in the secure world, its heap, which
+     * docs/tcb.md lists among what the software TEE cannot hide).
+     */
     @Override
     public void close() { Arrays.fill(key, (byte) 0); }
 }

@@ -38,6 +38,8 @@ final class PackRestoration implements AutoCloseable {
     private final long[] cacheOffset;
     private final Thread thread;
     private final long startNanos = System.nanoTime();
+    /** A host that sends nothing for this long has stopped feeding (a dead feeder, a file that vanished). */
+    private static final long STALL_NANOS = 120_000_000_000L;
     private volatile int restored;          // chunks of the initial pass in place
     private volatile long restoredLayers;   // streamed-layer occurrences fully in place
     private volatile long consumedLayers;   // streamed-layer occurrences compute is done with
@@ -89,10 +91,10 @@ final class PackRestoration implements AutoCloseable {
                 if (plan.isStreamed(i)) {
                     source = streamedCiphertext.asSlice(cacheOffset[i], c.ciphertextLength());
                     if (seq < chunks.size()) { // first round: keep a copy
-                        source = source.asSlice(0, ring.take(seq, source, () -> cancelled));
+                        source = source.asSlice(0, take(seq, source));
                     }
                 } else {
-                    source = ciphertext.asSlice(0, ring.take(seq, ciphertext, () -> cancelled));
+                    source = ciphertext.asSlice(0, take(seq, ciphertext));
                 }
                 cipher.open(i, source.asByteBuffer(), target.asSlice(plan.packedOffset(i), c.length()).asByteBuffer());
                 synchronized (this) {
@@ -107,6 +109,18 @@ final class PackRestoration implements AutoCloseable {
             fail(e);
         } catch (RuntimeException | Error e) {
             fail(new PackTamperedException("restoration stopped at chunk " + restored + ": " + e));
+        }
+    }
+
+    /** The next item from the host, or an error naming the chunk when the host stops feeding. */
+    private int take(long seq, MemorySegment into) {
+        long deadline = System.nanoTime() + STALL_NANOS;
+        try {
+            return ring.take(seq, into, () -> cancelled || System.nanoTime() > deadline);
+        } catch (CancellationException e) {
+            if (cancelled) throw e;
+            throw new IllegalStateException("the host stopped feeding the pack: no ciphertext for chunk " + seq + " in "
+                    + STALL_NANOS / 1_000_000_000L + " s");
         }
     }
 

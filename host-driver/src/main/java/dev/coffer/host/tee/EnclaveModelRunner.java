@@ -138,8 +138,9 @@ public final class EnclaveModelRunner {
                         ring.put(seq, pack.ciphertext(chunk), () -> cancelled);
                         progress.accept(pack.manifest().chunks().get(chunk).length());
                     }
-                } catch (RuntimeException e) {
-                    if (!cancelled) failure = e;
+                } catch (RuntimeException | Error e) { // e.g. the pack file truncated under its mapping
+                    if (!cancelled) failure = e instanceof RuntimeException r ? r : new IllegalStateException(
+                            "feeding the pack failed: " + e, e);
                 }
             });
         }

@@ -39,7 +39,8 @@ final class PackRestoration implements AutoCloseable {
     private final Thread thread;
     private final long startNanos = System.nanoTime();
     /** A host that sends nothing for this long has stopped feeding (a dead feeder, a file that vanished). */
-    private static final long STALL_NANOS = 120_000_000_000L;
+    static final long STALL_NANOS = 120_000_000_000L;
+    private final long stallNanos;
     private volatile int restored;          // chunks of the initial pass in place
     private volatile long restoredLayers;   // streamed-layer occurrences fully in place
     private volatile long consumedLayers;   // streamed-layer occurrences compute is done with
@@ -50,6 +51,12 @@ final class PackRestoration implements AutoCloseable {
     private long waitNanos; // guarded by this
 
     PackRestoration(RestorePlan plan, ChunkCipher cipher, SecretRegion resident, SecretRegion[] slots, StagingRing ring) {
+        this(plan, cipher, resident, slots, ring, STALL_NANOS);
+    }
+
+    PackRestoration(RestorePlan plan, ChunkCipher cipher, SecretRegion resident, SecretRegion[] slots, StagingRing ring,
+                    long stallNanos) {
+        this.stallNanos = stallNanos;
         this.plan = plan;
         this.cipher = cipher;
         this.resident = resident;
@@ -114,13 +121,13 @@ final class PackRestoration implements AutoCloseable {
 
     /** The next item from the host, or an error naming the chunk when the host stops feeding. */
     private int take(long seq, MemorySegment into) {
-        long deadline = System.nanoTime() + STALL_NANOS;
+        long deadline = System.nanoTime() + stallNanos;
         try {
             return ring.take(seq, into, () -> cancelled || System.nanoTime() > deadline);
         } catch (CancellationException e) {
             if (cancelled) throw e;
             throw new IllegalStateException("the host stopped feeding the pack: no ciphertext for chunk " + seq + " in "
-                    + STALL_NANOS / 1_000_000_000L + " s");
+                    + String.format(java.util.Locale.ROOT, "%.1f", stallNanos / 1e9) + " s");
         }
     }
 

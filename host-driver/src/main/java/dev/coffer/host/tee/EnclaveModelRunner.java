@@ -73,17 +73,16 @@ public final class EnclaveModelRunner {
         StagingRing ring = new StagingRing(enclave.staging(), slots, slotBytes);
         ring.reset();
         byte[] raw = credential.exportSecret();
-        InferenceCalls.PackOpened opened;
         try {
-            opened = enclave.call(InferenceCalls.PACK_OPEN,
+            enclave.call(InferenceCalls.PACK_OPEN,
                     new InferenceCalls.PackOpen(pack.header().encode(), credential.kind(), raw, minVersion, slots, slotBytes, populateThreads,
                             plan.streamedLayers(), plan.slots()));
         } finally {
             java.util.Arrays.fill(raw, (byte) 0);
         }
-        PackFeed feed = new PackFeed(pack, plan, ring, progress, opened);
+        PackFeed feed = new PackFeed(pack, plan, ring, progress);
         try {
-            feed.summary = enclave.call(InferenceCalls.PACK_MODEL, new InferenceCalls.PackModel(contextLength, waitForAll));
+            enclave.call(InferenceCalls.PACK_MODEL, new InferenceCalls.PackModel(contextLength, waitForAll));
         } catch (RuntimeException e) {
             feed.abort();
             throw e;
@@ -122,14 +121,10 @@ public final class EnclaveModelRunner {
      */
     public static final class PackFeed implements AutoCloseable {
         private final Thread thread;
-        private final InferenceCalls.PackOpened opened;
         private volatile boolean cancelled;
         private volatile RuntimeException failure;
-        private ModelSummary summary;
 
-        private PackFeed(PackFile pack, RestorePlan plan, StagingRing ring, LongConsumer progress,
-                         InferenceCalls.PackOpened opened) {
-            this.opened = opened;
+        private PackFeed(PackFile pack, RestorePlan plan, StagingRing ring, LongConsumer progress) {
             int initial = plan.chunkCount();
             this.thread = Thread.ofPlatform().daemon().name("feed-pack").start(() -> {
                 try {
@@ -144,10 +139,6 @@ public final class EnclaveModelRunner {
                 }
             });
         }
-
-        public InferenceCalls.PackOpened opened() { return opened; }
-
-        public ModelSummary summary() { return summary; }
 
         /** Stops feeding (e.g. the secure world failed) and waits for the thread. */
         public void abort() {

@@ -166,7 +166,7 @@ final class RestoreBench implements Callable<Integer> {
         String prompt = TeeBench.prompt(m.path(), 16);
         try (PackFile p = PackFile.open(pack);
              Enclave enclave = Enclave.create(img, settings(cores, p.manifest().plaintextSize() + (1L << 30),
-                     StagingRing.bytesNeeded(prefetch, p.maxChunkBytes() + AesGcm.TAG_BYTES)));
+                     ringBytes(p)));
              ElasticPack elastic = new ElasticPack(enclave, p, RestorePlan.resident(p.manifest()),
                      () -> Credential.of(KeyFiles.readRecipientKey(keys.resolve("recipient.key"))), 64, prefetch, cores,
                      Duration.ofHours(1))) {
@@ -239,7 +239,7 @@ final class RestoreBench implements Callable<Integer> {
     private double decode(EnclaveImage img, PackFile p, RestorePlan plan, Path keys, int threads, String prompt)
             throws IOException {
         try (Enclave enclave = Enclave.create(img, settings(threads, plan.weightBytes() + (1L << 30),
-                     StagingRing.bytesNeeded(prefetch, p.maxChunkBytes() + AesGcm.TAG_BYTES)));
+                     ringBytes(p)));
              RecipientPrivateKey key = KeyFiles.readRecipientKey(keys.resolve("recipient.key"))) {
             EnclaveModelRunner runner = new EnclaveModelRunner(enclave);
             try (EnclaveModelRunner.PackFeed feed = runner.loadPack(p, plan, Credential.of(key), 0, 16 + 2 * decodeTokens + 16, false,
@@ -318,7 +318,7 @@ final class RestoreBench implements Callable<Integer> {
                         int populateThreads) throws IOException {
         try (PackFile p = PackFile.open(pack);
              Enclave enclave = Enclave.create(img, settings(threads, p.manifest().plaintextSize() + (1L << 30),
-                     StagingRing.bytesNeeded(prefetch, p.maxChunkBytes() + AesGcm.TAG_BYTES)));
+                     ringBytes(p)));
              RecipientPrivateKey key = KeyFiles.readRecipientKey(keys.resolve("recipient.key"))) {
             EnclaveModelRunner runner = new EnclaveModelRunner(enclave);
             warm(enclave);
@@ -337,6 +337,11 @@ final class RestoreBench implements Callable<Integer> {
                         s.computeWaitNanos() / 1e9, s.cpuSeconds(), s.restoreNanos() / 1e9);
             }
         }
+    }
+
+    /** Staging for a ring of {@link #prefetch} slots of the pack's largest chunk. */
+    private long ringBytes(PackFile p) {
+        return StagingRing.bytesNeeded(prefetch, p.maxChunkBytes() + AesGcm.TAG_BYTES);
     }
 
     /** Compiles the kernels in the fresh secure world, untimed, so that TTFT measures restoration, not the JIT. */

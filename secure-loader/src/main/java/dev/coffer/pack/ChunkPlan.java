@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
 public final class ChunkPlan {
     /** Default piece size: large enough for fast AEAD calls, small enough that compute can start early. */
     public static final int DEFAULT_CHUNK_BYTES = 4 << 20;
+    /** The label of the chunks holding the GGUF header (pieces: "header 2/3"). */
+    public static final String HEADER_LABEL = "header";
     private static final Pattern LAYER = Pattern.compile("blk\\.(\\d+)\\.(.+)");
     private static final List<String> LAYER_ORDER = List.of("attn_norm.weight", "attn_q.weight", "attn_k.weight",
             "attn_v.weight", "attn_output.weight", "ffn_norm.weight", "ffn_gate.weight", "ffn_up.weight", "ffn_down.weight");
@@ -44,7 +46,7 @@ public final class ChunkPlan {
         long headerEnd = spans.isEmpty() ? fileSize : spans.getFirst().start();
         spans.sort(Comparator.comparing((Span s) -> rank(s.name())).thenComparingLong(Span::start));
         List<Piece> pieces = new ArrayList<>();
-        cut(pieces, 0, headerEnd, "header", chunkBytes);
+        cut(pieces, 0, headerEnd, HEADER_LABEL, chunkBytes);
         for (Span s : spans) cut(pieces, s.start(), s.end(), s.name(), chunkBytes);
         return pieces;
     }

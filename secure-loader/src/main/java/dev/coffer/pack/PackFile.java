@@ -134,7 +134,7 @@ public final class PackFile implements AutoCloseable {
 
     /** The largest chunk's plaintext length. */
     public int maxChunkBytes() {
-        return manifest().chunks().stream().mapToInt(ChunkEntry::length).max().orElse(0);
+        return manifest().maxChunkBytes();
     }
 
     @Override

@@ -40,6 +40,32 @@ public record PackManifest(byte[] packId, long version, long createdEpochSecond,
 
     public String packIdHex() { return java.util.HexFormat.of().formatHex(packId); }
 
+    /** The largest chunk's plaintext length (a staging slot holds it plus the tag). */
+    public int maxChunkBytes() {
+        return chunks.stream().mapToInt(ChunkEntry::length).max().orElse(0);
+    }
+
+    /**
+     * How many leading chunks hold the GGUF header (metadata, tokenizer, tensor table), checked to be the file's first
+     * bytes back to back, as a restorer packs them from 0: a manifest that says otherwise is refused here rather than
+     * parsed from the wrong bytes.
+     */
+    public int headerChunks() {
+        int n = 0;
+        long end = 0;
+        while (n < chunks.size() && chunks.get(n).label().startsWith(ChunkPlan.HEADER_LABEL)) {
+            if (chunks.get(n).offset() != end) throw new PackFormatException("the pack's header chunks are not the start of the model file");
+            end += chunks.get(n).length();
+            n++;
+        }
+        return Math.max(1, n); // chunk 0 starts at 0 (checked on construction): at least it holds the header
+    }
+
+    /** Bytes of the GGUF header: the first {@link #headerChunks()} chunks. */
+    public long headerBytes() {
+        return chunks.get(headerChunks() - 1).end();
+    }
+
     private static void checkTiling(List<ChunkEntry> chunks, long size) {
         if (chunks.isEmpty()) throw new PackFormatException("the chunk table is empty");
         if (chunks.getFirst().offset() != 0) throw new PackFormatException("chunk 0 must start at byte 0 (the header)");

@@ -67,6 +67,31 @@ class RestorePlanTest {
     }
 
     @Test
+    void theHeaderIsTheLeadingChunksAndMustStartTheFile() {
+        assertThat(manifest.headerChunks()).isPositive();
+        assertThat(manifest.headerBytes()).isEqualTo(manifest.chunks().get(manifest.headerChunks() - 1).end());
+        List<ChunkEntry> chunks = new ArrayList<>(manifest.chunks());
+        ChunkEntry second = chunks.get(1);
+        chunks.set(1, new ChunkEntry(second.offset(), second.length(), ChunkPlan.HEADER_LABEL + " (moved)",
+                second.ciphertextSha256()));
+        if (manifest.headerChunks() == 1) { // the relabelled chunk follows the header directly: still the file's start
+            assertThat(withChunks(chunks).headerChunks()).isEqualTo(2);
+        }
+        // a "header" chunk that is not back to back with the ones before it is refused
+        List<ChunkEntry> swapped = new ArrayList<>(manifest.chunks());
+        ChunkEntry later = swapped.get(3);
+        swapped.set(1, new ChunkEntry(later.offset(), later.length(), ChunkPlan.HEADER_LABEL, later.ciphertextSha256()));
+        swapped.set(3, new ChunkEntry(second.offset(), second.length(), second.label(), second.ciphertextSha256()));
+        assertThatThrownBy(() -> withChunks(swapped).headerChunks()).isInstanceOf(PackFormatException.class)
+                .hasMessageContaining("not the start of the model file");
+        assertThat(manifest.maxChunkBytes()).isEqualTo(PackFixture.SMALL_CHUNKS);
+    }
+
+    private static PackManifest withChunks(List<ChunkEntry> chunks) {
+        return manifest.withChunks(chunks);
+    }
+
+    @Test
     void aBudgetStreamsTheFewestLayersThatFit() {
         RestorePlan all = RestorePlan.resident(manifest);
         assertThat(RestorePlan.forBudget(manifest, all.weightBytes()).streamedLayers()).isZero();

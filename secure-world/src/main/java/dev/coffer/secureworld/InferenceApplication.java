@@ -12,7 +12,6 @@ import dev.coffer.inference.tokenizer.Tokenizer;
 import dev.coffer.inference.tensor.TensorSource;
 import dev.coffer.pack.AesGcm;
 import dev.coffer.pack.ChunkCipher;
-import dev.coffer.pack.ChunkEntry;
 import dev.coffer.pack.Credential;
 import dev.coffer.pack.DataKey;
 import dev.coffer.pack.PackHeader;
@@ -147,8 +146,7 @@ public final class InferenceApplication implements EnclaveApplication {
         } catch (IllegalArgumentException e) {
             throw new MalformedMessageException(e.getMessage());
         }
-        int maxChunk = m.chunks().stream().mapToInt(c -> c.length()).max().orElse(0);
-        if (open.slotBytes() < maxChunk + AesGcm.TAG_BYTES) {
+        if (open.slotBytes() < m.maxChunkBytes() + AesGcm.TAG_BYTES) {
             throw new MalformedMessageException("staging slots of " + open.slotBytes() + " bytes cannot hold the largest chunk");
         }
         ChunkCipher cipher;
@@ -187,26 +185,16 @@ public final class InferenceApplication implements EnclaveApplication {
     /** Parses the GGUF header as soon as its chunks are in, and builds the model over the restoring weights. */
     private ModelSummary packModel(PackModel request) {
         if (restoration == null) throw new IllegalStateException("pack-model before pack-open");
-        List<ChunkEntry> chunks = pack.manifest().chunks();
-        int headerChunks = RestoringTensorSource.headerChunks(chunks);
-        restoration.awaitChunk(headerChunks - 1);
+        PackManifest m = pack.manifest();
+        restoration.awaitChunk(m.headerChunks() - 1);
         if (request.waitForAll()) {
             if (restoration.plan().streamedLayers() > 0) {
                 throw new MalformedMessageException("the strawman (restore everything first) needs every layer resident");
             }
             restoration.awaitAll();
         }
-        // The header chunks must be the file's first bytes, back to back (as they are packed from 0 in the resident
-        // region); a manifest that says otherwise is refused rather than parsed from the wrong bytes.
-        long headerBytes = 0;
-        for (int i = 0; i < headerChunks; i++) {
-            if (chunks.get(i).offset() != headerBytes || restoration.plan().isStreamed(i)) {
-                throw new MalformedMessageException("the pack's header chunks are not the start of the model file");
-            }
-            headerBytes += chunks.get(i).length();
-        }
-        gguf = GgufFile.parseHeader("model", image.segment().asSlice(0, headerBytes), pack.manifest().plaintextSize());
-        return build(new RestoringTensorSource(gguf, restoration), request.contextLength(), pack.manifest().plaintextSize());
+        gguf = GgufFile.parseHeader("model", image.segment().asSlice(0, m.headerBytes()), m.plaintextSize());
+        return build(new RestoringTensorSource(gguf, restoration), request.contextLength(), m.plaintextSize());
     }
 
     /** The kernels' hot loops compiled before the first request (see {@link InferenceCalls#WARM_UP}). */

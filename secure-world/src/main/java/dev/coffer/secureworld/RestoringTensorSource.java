@@ -57,13 +57,6 @@ final class RestoringTensorSource implements TensorSource {
         }
     }
 
-    /** How many leading chunks hold the GGUF header (metadata, tokenizer, tensor table). */
-    static int headerChunks(List<ChunkEntry> chunks) {
-        int n = 0;
-        while (n < chunks.size() && chunks.get(n).label().startsWith("header")) n++;
-        return Math.max(1, n);
-    }
-
     @Override
     public Tensor tensor(String name) {
         Placement p = placements.get(name);

@@ -61,9 +61,9 @@ final class AeadBench implements Callable<Integer> {
             Cipher enc = Cipher.getInstance("AES/GCM/NoPadding", "SunJCE");
             enc.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(128, nonce));
             byte[] sealed = enc.doFinal(plain);
-            report(out, "Conscrypt", size, measure(jca(Conscrypt.newProvider(), key, nonce, sealed, size)));
-            report(out, "SunJCE", size, measure(jca(java.security.Security.getProvider("SunJCE"), key, nonce, sealed, size)));
-            report(out, "BouncyCastle", size, measure(bc(key, nonce, sealed, size)));
+            report(out, "Conscrypt", size, measure(jca(Conscrypt.newProvider(), key, nonce, sealed, size), seconds));
+            report(out, "SunJCE", size, measure(jca(java.security.Security.getProvider("SunJCE"), key, nonce, sealed, size), seconds));
+            report(out, "BouncyCastle", size, measure(bc(key, nonce, sealed, size), seconds));
         }
         return 0;
     }
@@ -101,13 +101,11 @@ final class AeadBench implements Callable<Integer> {
         byte[] nonce = new byte[12];
         Cipher enc = Cipher.getInstance("AES/GCM/NoPadding", "SunJCE");
         enc.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(128, nonce));
-        AeadBench b = new AeadBench();
-        b.seconds = seconds;
-        return b.measure(jca(Conscrypt.newProvider(), key, nonce, enc.doFinal(plain), size)) * size;
+        return measure(jca(Conscrypt.newProvider(), key, nonce, enc.doFinal(plain), size), seconds) * size;
     }
 
     /** Bytes per second: a warm-up as long as the timing, then as many whole messages as fit. */
-    private double measure(Decryptor d) throws Exception {
+    private static double measure(Decryptor d, double seconds) throws Exception {
         long warm = System.nanoTime() + (long) (seconds * 1e9);
         int n = 0;
         while (System.nanoTime() < warm || n < 2) d.decrypt(n++);

@@ -210,8 +210,7 @@ final class RestoreBench implements Callable<Integer> {
         for (String b : budgets) {
             double pct = Double.parseDouble(b.replace("%", ""));
             try (PackFile p = PackFile.open(pack)) {
-                RestorePlan plan = RestorePlan.forBudget(p.manifest(),
-                        (long) (RestorePlan.resident(p.manifest()).weightBytes() * pct / 100));
+                RestorePlan plan = RestorePlan.forShare(p.manifest(), pct);
                 double tokS = decode(img, p, plan, keys, cores, prompt);
                 if (plan.streamedLayers() == 0) resident = tokS;
                 double perStep = plan.streamedBytesPerStep() / (double) (1L << 30) / (aeadGibS * cores);

@@ -95,6 +95,14 @@ public final class RestorePlan {
         return new RestorePlan(manifest, 0, 0);
     }
 
+    /** {@link #forBudget} with the budget as a share of the model's weights, 0 < {@code percent} <= 100. */
+    public static RestorePlan forShare(PackManifest manifest, double percent) {
+        if (!(percent > 0 && percent <= 100)) {
+            throw new IllegalArgumentException("a weight budget must be a share of 0..100%: " + percent);
+        }
+        return forBudget(manifest, (long) (resident(manifest).weightBytes() * percent / 100));
+    }
+
     /**
      * The fewest streamed layers (through two slots, so one can be restored while the other is used) that keep the
      * weights within {@code weightBytes}; every layer resident when the whole model fits; every layer through a

@@ -54,7 +54,7 @@ public record EnclaveSettings(Backend backend, boolean debug, long secureMemoryB
 
     /** Accept mlocked memory where the kernel lacks memfd_secret (true), or require memfd_secret (false). */
     public EnclaveSettings withMemoryFallback(boolean value) {
-        return withMemoryPolicy(value ? MemoryPolicy.MEMFD_SECRET_OR_MLOCK : MemoryPolicy.MEMFD_SECRET);
+        return withMemoryPolicy(MemoryPolicy.secretMemory(value));
     }
 
     public EnclaveSettings withMemoryPolicy(MemoryPolicy value) {

@@ -243,21 +243,9 @@ final class RunCommand implements Callable<Integer> {
     private RestorePlan restorePlan(PackManifest m) {
         if (weightsBudget == null) return RestorePlan.resident(m);
         String b = weightsBudget.trim();
-        long bytes;
-        if (b.endsWith("%")) {
-            double pct;
-            try {
-                pct = Double.parseDouble(b.substring(0, b.length() - 1));
-            } catch (NumberFormatException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--weights-budget: not a percentage: " + b);
-            }
-            if (pct <= 0 || pct > 100) throw new CommandLine.ParameterException(spec.commandLine(), "--weights-budget must be 0..100%");
-            bytes = (long) (RestorePlan.resident(m).weightBytes() * pct / 100);
-        } else {
-            bytes = ByteSizes.parse(b, spec);
-        }
         try {
-            RestorePlan plan = RestorePlan.forBudget(m, bytes);
+            RestorePlan plan = b.endsWith("%") ? RestorePlan.forShare(m, percent(b))
+                    : RestorePlan.forBudget(m, ByteSizes.parse(b, spec));
             if (plan.streamedLayers() > 0 && strawman) {
                 throw new CommandLine.ParameterException(spec.commandLine(),
                         "--strawman restores everything before computing: it needs the whole model in the budget");
@@ -265,6 +253,14 @@ final class RunCommand implements Callable<Integer> {
             return plan;
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private double percent(String share) {
+        try {
+            return Double.parseDouble(share.substring(0, share.length() - 1));
+        } catch (NumberFormatException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--weights-budget: not a percentage: " + share);
         }
     }
 

@@ -27,6 +27,11 @@ public enum MemoryPolicy {
         return code;
     }
 
+    /** memfd_secret, with or without the mlock fallback where the kernel lacks it. */
+    public static MemoryPolicy secretMemory(boolean allowFallback) {
+        return allowFallback ? MEMFD_SECRET_OR_MLOCK : MEMFD_SECRET;
+    }
+
     public static MemoryPolicy ofCode(int code) {
         for (MemoryPolicy p : values()) if (p.code == code) return p;
         throw new IllegalArgumentException("unknown memory policy " + code);

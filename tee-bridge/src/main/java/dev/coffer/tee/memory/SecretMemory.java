@@ -39,7 +39,7 @@ public final class SecretMemory implements AutoCloseable {
      * @throws MemoryBudgetException when the lock limit is below the budget, naming the limit and the fix
      */
     public static SecretMemory withBudget(long budgetBytes, boolean allowFallback) {
-        return withBudget(budgetBytes, allowFallback ? MemoryPolicy.MEMFD_SECRET_OR_MLOCK : MemoryPolicy.MEMFD_SECRET);
+        return withBudget(budgetBytes, MemoryPolicy.secretMemory(allowFallback));
     }
 
     /** As {@link #withBudget(long, boolean)}, with the memory policy spelled out. */

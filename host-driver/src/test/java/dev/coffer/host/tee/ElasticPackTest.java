@@ -2,17 +2,12 @@ package dev.coffer.host.tee;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.coffer.inference.gguf.GgmlType;
 import dev.coffer.inference.sampling.SamplerConfig;
-import dev.coffer.inference.synth.ModelShape;
-import dev.coffer.inference.synth.SyntheticLlama;
 import dev.coffer.inference.testing.SharedAssets;
 import dev.coffer.pack.Credential;
 import dev.coffer.pack.KeyFiles;
-import dev.coffer.pack.OwnerSigningKey;
 import dev.coffer.pack.PackFile;
-import dev.coffer.pack.PackWriter;
-import dev.coffer.pack.RecipientPrivateKey;
+import dev.coffer.pack.PackFixture;
 import dev.coffer.pack.RestorePlan;
 import dev.coffer.secureworld.InferenceCalls;
 import dev.coffer.tee.Backend;
@@ -22,8 +17,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,14 +29,10 @@ class ElasticPackTest {
     @Test
     @Timeout(120)
     void idleReleasesAllSecretMemoryAndTheNextRequestRestoresTheSameModel() throws Exception {
-        Path model = dir.resolve("demo.gguf");
-        SyntheticLlama.write(new SyntheticLlama.Spec(ModelShape.DEMO, GgmlType.Q8_0, 5, Optional.empty()), model, 2, n -> {});
+        PackFixture f = new PackFixture(dir);
+        Path pack = f.packForAlice("demo.cpack");
         Path keyFile = dir.resolve("recipient.key");
-        Path pack = dir.resolve("demo.cpack");
-        try (RecipientPrivateKey r = RecipientPrivateKey.generate(); OwnerSigningKey owner = OwnerSigningKey.generate()) {
-            KeyFiles.writeRecipientKey(keyFile, r);
-            PackWriter.encrypt(model, pack, owner, PackWriter.Options.forRecipients(List.of(r.publicKey())), n -> {});
-        }
+        KeyFiles.writeRecipientKey(keyFile, f.alice);
         var image = SecureWorldImages.load(SharedAssets.repoRoot().resolve("secure-world/target/coffer-secure-world.jar"));
         EnclaveSettings settings = EnclaveSettings.defaults(Backend.ISOLATED, dir.resolve("state"))
                 .withSecureMemory(64L << 20).withThreads(2).withStaging(16 << 20);

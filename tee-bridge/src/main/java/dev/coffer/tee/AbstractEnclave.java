@@ -53,8 +53,9 @@ public abstract class AbstractEnclave implements Enclave {
     }
 
     @Override
-    public synchronized Evidence evidence(byte[] nonce) {
-        byte[] out = roundTrip(Builtins.EVIDENCE, new MessageWriter().writeBytes(nonce).toByteArray(), "evidence");
+    public synchronized Evidence evidence(byte[] nonce, byte[] hostData) {
+        byte[] out = roundTrip(Builtins.EVIDENCE, new MessageWriter().writeBytes(nonce).writeBytes(hostData).toByteArray(),
+                "evidence");
         try {
             return Evidence.decode(out);
         } catch (MalformedMessageException e) {

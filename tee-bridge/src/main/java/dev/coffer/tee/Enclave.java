@@ -22,8 +22,9 @@ public interface Enclave extends AutoCloseable {
      *  @throws EnclaveLostException when the secure world is gone */
     <Q, R> R call(Ecall<Q, R> ecall, Q request);
 
-    /** {@code oe_get_evidence}: the secure world's claims for this nonce (8..64 bytes) in a platform-signed report. */
-    Evidence evidence(byte[] nonce);
+    /** {@code oe_get_evidence}: the secure world's claims for this nonce (8..64 bytes) and the host data it is asked
+     *  to bind (at most 1 KiB; the application decides what to claim), bound into a platform-signed report. */
+    Evidence evidence(byte[] nonce, byte[] hostData);
 
     /** The host's view of the staging buffer: write bulk data here, then make the call that consumes it. */
     MemorySegment staging();

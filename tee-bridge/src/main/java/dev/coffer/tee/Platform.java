@@ -16,7 +16,6 @@ import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
@@ -98,15 +97,8 @@ public final class Platform implements AutoCloseable {
     /** Signs a report for an enclave (the secure world chose {@code reportData}; the rest the platform knows). */
     public Report sign(String teeType, boolean debug, EnclaveIdentity identity, String memoryMode, Digest syscallPolicy,
                        byte[] reportData) {
-        Report unsigned = new Report(teeType, debug, identity, memoryMode, syscallPolicy, reportData, new byte[0]);
-        try {
-            Signature s = Signature.getInstance("Ed25519");
-            s.initSign(keyPair.getPrivate());
-            s.update(unsigned.signedBytes());
-            return new Report(teeType, debug, identity, memoryMode, syscallPolicy, reportData, s.sign());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("Ed25519 signing failed", e);
-        }
+        return Report.sign(keyPair.getPrivate(), keyPair.getPublic(), teeType, debug, identity, memoryMode,
+                syscallPolicy, reportData);
     }
 
     /** The enclave's sealing keys: HKDF-SHA256 of the sealing secret with its measurement (UNIQUE) or its signer and

@@ -15,7 +15,7 @@ class SimEnclaveTest extends EnclaveContract {
     @Test
     void simIsAlwaysDebugAndFiltersNothing() {
         assertThat(enclave.info().debug()).isTrue();
-        assertThat(enclave.evidence(new byte[16]).report().debug()).isTrue();
+        assertThat(enclave.evidence(new byte[16], new byte[0]).report().debug()).isTrue();
         assertThat(enclave.stats().filterEnforced()).isFalse();
     }
 }

@@ -1,8 +1,5 @@
 package dev.coffer.tee.enclave;
 
-import java.util.SortedMap;
-import java.util.TreeMap;
-
 /**
  * The code that runs inside the secure world. tee-bridge instantiates it (public no-argument constructor; the
  * class is named by the image's {@code Coffer-Enclave-Application} manifest attribute), calls {@link #initialize}
@@ -19,9 +16,14 @@ public interface EnclaveApplication {
     /** The calls the host may make. Consulted once, after {@link #initialize}. */
     EcallTable ecalls();
 
-    /** Claims the application adds to evidence for this nonce (e.g. the hash of its public key). */
-    default SortedMap<String, String> claims(byte[] nonce) {
-        return new TreeMap<>();
+    /**
+     * The claims for evidence, in the application's own encoding; tee-bridge puts their SHA-512 into the report
+     * data. They must include {@code nonce} (8..64 bytes, the verifier's challenge) or the evidence is not fresh;
+     * {@code hostData} is what the host asked to have bound (e.g. the hash of its TLS key, at most 1 KiB): the
+     * application decides whether and how to claim it. The default claims nothing but the nonce.
+     */
+    default byte[] claims(byte[] nonce, byte[] hostData) {
+        return nonce.clone();
     }
 
     /** Called before the secure world ends normally: drop references to secret state. (Secret memory itself is

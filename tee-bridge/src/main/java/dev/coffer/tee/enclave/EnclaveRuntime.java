@@ -15,8 +15,6 @@ import java.lang.foreign.MemorySegment;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
-import java.util.Map;
-import java.util.SortedMap;
 
 /**
  * The secure world's side of every call, the same in both backends: decodes the request, runs the built-in or
@@ -36,6 +34,8 @@ public final class EnclaveRuntime implements AutoCloseable {
         }
     }
 
+    /** The most host data a secure world binds into one piece of evidence. */
+    public static final int MAX_HOST_DATA = 1024;
     private final EnclaveConfig config;
     private final EnclaveApplication application;
     private final Context context;
@@ -69,6 +69,7 @@ public final class EnclaveRuntime implements AutoCloseable {
         dispatch(Builtins.PING, new byte[8]);
         dispatch(Integer.MAX_VALUE, new byte[0]);
         dispatch(Builtins.EVIDENCE, new byte[1]);
+        Report.warmUp();
         dispatch(Builtins.MEMORY, new byte[0]);
         context.memory.allocate(4096, "warm-up").close();
         // JCE reads its policy files when first used: seal once while files can still be opened.
@@ -113,21 +114,17 @@ public final class EnclaveRuntime implements AutoCloseable {
     private byte[] evidence(byte[] payload) {
         MessageReader in = new MessageReader(payload);
         byte[] nonce = in.readBytes("nonce");
+        byte[] hostData = in.readBytes("host data");
         in.end();
         if (nonce.length < 8 || nonce.length > 64) {
             throw new MalformedMessageException("nonce must be 8..64 bytes, not " + nonce.length);
         }
-        SortedMap<String, String> claims = application.claims(nonce);
-        byte[] claimBytes = canonicalClaims(nonce, claims);
-        Report report = context.report(sha512(claimBytes));
-        return new MessageWriter().writeBytes(claimBytes).writeBytes(report.encode()).toByteArray();
-    }
-
-    /** The encoding the report data hashes: a domain string, the nonce, then the claims in key order. */
-    public static byte[] canonicalClaims(byte[] nonce, SortedMap<String, String> claims) {
-        MessageWriter w = new MessageWriter().writeString("coffer-claims-v1").writeBytes(nonce).writeInt(claims.size());
-        for (Map.Entry<String, String> e : claims.entrySet()) w.writeString(e.getKey()).writeString(e.getValue());
-        return w.toByteArray();
+        if (hostData.length > MAX_HOST_DATA) {
+            throw new MalformedMessageException("host data must be at most 1 KiB, not " + hostData.length);
+        }
+        byte[] claims = application.claims(nonce, hostData);
+        Report report = context.report(sha512(claims));
+        return new MessageWriter().writeBytes(claims).writeBytes(report.encode()).toByteArray();
     }
 
     public static byte[] sha512(byte[] bytes) {

@@ -10,8 +10,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SortedMap;
-import java.util.TreeMap;
 
 /** A secure-world application for tests: it tries what an attacker inside would try, and reports the outcome. */
 public final class ProbeApplication implements EnclaveApplication {
@@ -63,10 +61,9 @@ public final class ProbeApplication implements EnclaveApplication {
     }
 
     @Override
-    public SortedMap<String, String> claims(byte[] nonce) {
-        SortedMap<String, String> claims = new TreeMap<>();
-        claims.put("probe", "yes");
-        return claims;
+    public byte[] claims(byte[] nonce, byte[] hostData) {
+        return ("probe=yes;nonce=" + java.util.HexFormat.of().formatHex(nonce) + ";host="
+                + java.util.HexFormat.of().formatHex(hostData)).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     private long writeCanary(long size) {

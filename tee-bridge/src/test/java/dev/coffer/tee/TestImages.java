@@ -43,6 +43,7 @@ public final class TestImages {
             jos.closeEntry();
             add(jos, CLASSES, null);
             add(jos, TEST_CLASSES, "dev/coffer/tee/testapp/");
+            addDependency(jos, com.nimbusds.jose.JOSEException.class);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -54,6 +55,30 @@ public final class TestImages {
         byte[] out = java.util.Arrays.copyOf(jar, jar.length + 1);
         out[jar.length] = 0;
         return out;
+    }
+
+    /** Copies the classes of the jar that holds {@code type} (tee-bridge's runtime dependencies, as the shaded
+     *  secure-world image does). */
+    private static void addDependency(JarOutputStream jos, Class<?> type) throws IOException {
+        Path jar;
+        try {
+            jar = Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException(e);
+        }
+        try (JarFile in = new JarFile(jar.toFile())) {
+            List<JarEntry> entries = in.stream().filter(e -> !e.isDirectory() && !e.getName().startsWith("META-INF/"))
+                    .sorted(java.util.Comparator.comparing(JarEntry::getName)).toList();
+            for (JarEntry entry : entries) {
+                JarEntry e = new JarEntry(entry.getName());
+                e.setLastModifiedTime(FileTime.fromMillis(0));
+                jos.putNextEntry(e);
+                try (var stream = in.getInputStream(entry)) {
+                    stream.transferTo(jos);
+                }
+                jos.closeEntry();
+            }
+        }
     }
 
     private static void add(JarOutputStream jos, Path root, String onlyUnder) throws IOException {

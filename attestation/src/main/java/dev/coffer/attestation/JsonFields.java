@@ -122,6 +122,11 @@ final class JsonFields {
         return List.copyOf(out);
     }
 
+    /** This object as JSON text again (to hand a nested document to its own reader). */
+    String toJson() {
+        return JSONObjectUtils.toJSONString(members);
+    }
+
     private IllegalArgumentException missing(String name, String type) {
         return new IllegalArgumentException(what + ": \"" + name + "\" is missing (it must be " + type + ")");
     }

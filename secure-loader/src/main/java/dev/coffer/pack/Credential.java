@@ -37,6 +37,14 @@ public sealed interface Credential extends AutoCloseable {
         return new Passphrase(p);
     }
 
+    /**
+     * A data key a key broker released to an attested secure world (HPKE-sealed to its enclave key), with that
+     * enclave key. Made inside the secure world only: the enclave key never leaves it.
+     */
+    static Credential released(byte[] sealedKey, RecipientPrivateKey enclaveKey) {
+        return new Released(sealedKey.clone(), enclaveKey);
+    }
+
     /** 1 for a recipient key, 2 for a passphrase: how {@link #exportSecret} is to be read back. */
     int kind();
 
@@ -57,6 +65,7 @@ public sealed interface Credential extends AutoCloseable {
                 }
             }
             case 2 -> passphrase(secret);
+            case 3 -> throw new PackKeyException("a released key is opened inside the secure world, with its enclave key");
             default -> throw new PackKeyException("unknown credential kind " + kind);
         };
     }
@@ -76,6 +85,27 @@ public sealed interface Credential extends AutoCloseable {
 
         @Override
         public String toString() { return "recipient key " + key.publicKey().id().shortHex(); }
+    }
+
+    /** Not owned: closing it does not wipe the enclave key, which outlives one pack. */
+    record Released(byte[] sealedKey, RecipientPrivateKey enclaveKey) implements Credential {
+        @Override
+        public byte[] sealedKey() { return sealedKey.clone(); }
+
+        @Override
+        public int kind() { return 3; }
+
+        /** Refused: a release opens only inside the secure world that holds the enclave key. */
+        @Override
+        public byte[] exportSecret() {
+            throw new PackKeyException("a released key cannot leave the secure world it was released to");
+        }
+
+        @Override
+        public void close() { }
+
+        @Override
+        public String toString() { return "key released to " + enclaveKey.publicKey().id().shortHex(); }
     }
 
     final class Passphrase implements Credential {

@@ -103,6 +103,16 @@ public final class PackHeader {
         return recipients.unwrap(manifest, digest().bytes(), credential);
     }
 
+    /**
+     * What a key broker does after appraising a secure world: unwraps the data key with its own credential (all the
+     * checks of {@link #unwrap}) and seals it to {@code enclaveKey} for {@link Credential#released}.
+     */
+    public byte[] releaseTo(Credential broker, RecipientPublicKey enclaveKey) {
+        try (DataKey key = unwrap(broker)) {
+            return Recipients.release(key, manifest.packId(), enclaveKey);
+        }
+    }
+
     public byte[] encode() {
         byte[] r = recipients.encode();
         return new Wire.Writer().raw(FILE_MAGIC).bytes(manifestBytes).raw(signature).bytes(r).toByteArray();

@@ -29,6 +29,7 @@ public record Recipients(List<RecipientEntry> entries, byte[] mac) {
     private static final int WRAPPED_BYTES = DataKey.LENGTH + AesGcm.TAG_BYTES;
     private static final int SALT_BYTES = 16;
     private static final String HPKE_INFO = "coffer pack v1 data key";
+    private static final String RELEASE_INFO = "coffer pack v1 key release";
     private static final String PASSPHRASE_AAD = "coffer pack v1 passphrase";
     private static final byte[] MAC_DOMAIN = {'C', 'P', 'K', 'R'};
     /** Argon2id for new packs: 64 MiB, 3 passes, 1 lane (RFC 9106's second recommendation, lower memory). */
@@ -93,12 +94,48 @@ public record Recipients(List<RecipientEntry> entries, byte[] mac) {
         return sealed(key, packId, manifestDigest, left);
     }
 
+    /**
+     * The data key wrapped to one more X25519 key, outside the recipients block: what a key broker hands to an attested
+     * secure world. HPKE like a recipient entry, but under its own {@code info} label so that a release can never be
+     * taken for an entry or the other way round.
+     */
+    static byte[] release(DataKey key, byte[] packId, RecipientPublicKey to) {
+        byte[] k = key.bytes();
+        try {
+            byte[][] ctEnc = hpke().seal(to.parameters(), info(RELEASE_INFO, packId), to.id().bytes(), k, null, null, null);
+            return new Wire.Writer().bytes(ctEnc[1]).bytes(ctEnc[0]).toByteArray();
+        } catch (InvalidCipherTextException e) {
+            throw new IllegalStateException("HPKE seal failed: " + e.getMessage(), e);
+        } finally {
+            Arrays.fill(k, (byte) 0);
+        }
+    }
+
+    private static DataKey openRelease(byte[] packId, Credential.Released released) {
+        RecipientPrivateKey key = released.enclaveKey();
+        Wire.Reader r = new Wire.Reader(released.sealedKey(), "released key");
+        byte[] enc = r.bytes(64, "encapsulated key");
+        byte[] ct = r.bytes(64, "wrapped key");
+        r.end();
+        byte[] k = null;
+        try {
+            k = hpke().open(enc, key.keyPair(), info(RELEASE_INFO, packId), key.publicKey().id().bytes(), ct, null, null, null);
+            return DataKey.fromBytes(k);
+        } catch (InvalidCipherTextException | RuntimeException ex) {
+            throw new PackKeyException("the released key does not open with this secure world's key "
+                    + key.publicKey().id().shortHex() + ": it was released to another key, for another pack, or modified");
+        } finally {
+            if (k != null) Arrays.fill(k, (byte) 0);
+        }
+    }
+
     /** Unwraps the data key with {@code credential}, then checks it against the manifest and the block's MAC. */
     DataKey unwrap(PackManifest manifest, byte[] manifestDigest, Credential credential) {
         byte[] packId = manifest.packId();
         DataKey key = switch (credential) {
             case Credential.Key k -> unwrapHpke(packId, k.key());
             case Credential.Passphrase p -> unwrapPassphrase(packId, p);
+            case Credential.Released r -> openRelease(packId, r);
         };
         if (!key.matches(packId, manifest.keyCommitment())) {
             key.close();
@@ -212,7 +249,11 @@ public record Recipients(List<RecipientEntry> entries, byte[] mac) {
     }
 
     private static byte[] info(byte[] packId) {
-        byte[] label = HPKE_INFO.getBytes(StandardCharsets.US_ASCII);
+        return info(HPKE_INFO, packId);
+    }
+
+    private static byte[] info(String labelText, byte[] packId) {
+        byte[] label = labelText.getBytes(StandardCharsets.US_ASCII);
         byte[] info = Arrays.copyOf(label, label.length + packId.length);
         System.arraycopy(packId, 0, info, label.length, packId.length);
         return info;

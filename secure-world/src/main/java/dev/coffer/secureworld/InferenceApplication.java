@@ -16,7 +16,13 @@ import dev.coffer.pack.Credential;
 import dev.coffer.pack.DataKey;
 import dev.coffer.pack.PackHeader;
 import dev.coffer.pack.PackManifest;
+import dev.coffer.pack.RecipientPrivateKey;
 import dev.coffer.pack.RestorePlan;
+import dev.coffer.attestation.EvidenceClaims;
+import dev.coffer.attestation.Nonce;
+import dev.coffer.attestation.TeeType;
+import dev.coffer.inference.Engine;
+import dev.coffer.tee.Digest;
 import dev.coffer.secureworld.InferenceCalls.Chunk;
 import dev.coffer.secureworld.InferenceCalls.PackModel;
 import dev.coffer.secureworld.InferenceCalls.PackOpen;
@@ -64,6 +70,11 @@ public final class InferenceApplication implements EnclaveApplication {
     private Tokenizer tokenizer;
     private Generation generation;
     private BackwardPopulater populater;
+    /** Made here at start and never exported: prompts and released pack keys are sealed to its public half. */
+    private RecipientPrivateKey enclaveKey;
+    /** The pack evidence claims: the last one prepared or opened (kept over an elastic release, since the host
+     *  restores the same pack for the next request). */
+    private PackHeader claimedPack;
 
     @Override
     public void initialize(EnclaveContext context) {
@@ -71,6 +82,8 @@ public final class InferenceApplication implements EnclaveApplication {
         this.pool = new Parallel(context.threads());
         // Load the AEAD provider now: Conscrypt extracts its native library to a file, which the allowlist forbids later.
         AesGcm.providerName();
+        this.enclaveKey = RecipientPrivateKey.generate();
+        claims(new byte[8], new byte[0]); // loads the JSON classes before the sandbox closes
     }
 
     @Override
@@ -80,6 +93,7 @@ public final class InferenceApplication implements EnclaveApplication {
                 .on(InferenceCalls.LOAD_CHUNK, this::loadChunk)
                 .on(InferenceCalls.LOAD_END, this::loadEnd)
                 .on(InferenceCalls.LOAD_SHARED, this::loadShared)
+                .on(InferenceCalls.PACK_PREPARE, this::packPrepare)
                 .on(InferenceCalls.PACK_OPEN, this::packOpen)
                 .on(InferenceCalls.PACK_MODEL, this::packModel)
                 .on(InferenceCalls.RESTORE_STATUS_CALL, v -> restoreStatus())
@@ -132,6 +146,42 @@ public final class InferenceApplication implements EnclaveApplication {
     }
 
     /**
+     * The evidence claims (docs/attestation.md): this secure world's identity as its platform set it up, the pack it
+     * serves (or is about to open), its enclave key, the TLS key hash the host asked to bind (32 bytes, or none),
+     * and the engine. The clock is the host kernel's: verifiers allow for skew and judge age themselves.
+     */
+    @Override
+    public byte[] claims(byte[] nonce, byte[] hostData) {
+        if (hostData.length != 0 && hostData.length != Digest.BYTES) {
+            throw new MalformedMessageException("host data is a 32-byte TLS key hash or nothing, not " + hostData.length + " bytes");
+        }
+        java.time.Instant now = java.time.Instant.now();
+        PackHeader claimed = claimedPack;
+        Optional<EvidenceClaims.PackClaim> packClaim = claimed == null ? Optional.empty() : Optional.of(
+                new EvidenceClaims.PackClaim(claimed.digest(), claimed.manifest().owner().id(), claimed.manifest().version()));
+        TeeType tee = TeeType.find(context.teeType()).orElseThrow(() ->
+                new IllegalStateException("unknown TEE type " + context.teeType()));
+        return new EvidenceClaims(Nonce.of(nonce), now, now.plusSeconds(EvidenceClaims.LIFETIME_SECONDS), tee,
+                context.debug(), context.identity().measurement(), context.identity().securityVersion(),
+                context.secretMemory().mode().claim(), packClaim, Optional.of(enclaveKey.publicKey()),
+                hostData.length == 0 ? Optional.empty() : Optional.of(Digest.of(hostData)),
+                new EvidenceClaims.Engine(Engine.NAME, Engine.version(), Engine.NUMERICS)).toJson();
+    }
+
+    private PackOpened packPrepare(InferenceCalls.PackPrepare request) {
+        PackHeader header = PackHeader.parse(request.header()).requireVersion(request.minVersion());
+        claimedPack = header;
+        PackManifest m = header.manifest();
+        return new PackOpened(header.digest().hex(), m.model().name(), m.chunks().size(), m.plaintextSize());
+    }
+
+    /** A recipient key or passphrase from the host, or (kind 3) a key broker's release to this enclave key. */
+    private Credential credential(PackOpen open) {
+        return open.credentialKind() == 3 ? Credential.released(open.credential(), enclaveKey)
+                : Credential.importSecret(open.credentialKind(), open.credential());
+    }
+
+    /**
      * Checks the pack header (signature, version), unwraps the data key with the recipient key, reserves secret memory
      * for the weights as the restore plan says (resident chunks, and slots for streamed layers), and starts restoring
      * from the staging ring. The key's bytes are wiped as soon as the data key is out.
@@ -150,7 +200,7 @@ public final class InferenceApplication implements EnclaveApplication {
             throw new MalformedMessageException("staging slots of " + open.slotBytes() + " bytes cannot hold the largest chunk");
         }
         ChunkCipher cipher;
-        try (Credential credential = Credential.importSecret(open.credentialKind(), open.credential());
+        try (Credential credential = credential(open);
              DataKey dataKey = header.unwrap(credential)) {
             cipher = new ChunkCipher(dataKey, m);
         }
@@ -171,6 +221,7 @@ public final class InferenceApplication implements EnclaveApplication {
         }
         populateNanos = System.nanoTime() - t0;
         pack = header;
+        claimedPack = header;
         try {
             restoration = new PackRestoration(plan, cipher, image, slots,
                     new StagingRing(context.staging(), open.slots(), open.slotBytes()));
@@ -334,5 +385,6 @@ public final class InferenceApplication implements EnclaveApplication {
     public void terminate() {
         unload();
         pool.close();
+        if (enclaveKey != null) enclaveKey.close();
     }
 }

@@ -50,6 +50,22 @@ public final class InferenceCalls {
         public String toString() { return "PackOpen[" + header.length + " header bytes, key hidden]"; }
     }
 
+    /** A pack header to check and claim before its key is fetched (from a key broker that wants evidence first). */
+    public record PackPrepare(byte[] header, long minVersion) {
+    }
+
+    static final Codec<PackPrepare> PACK_PREPARE_REQUEST = new Codec<>() {
+        @Override
+        public void write(PackPrepare v, MessageWriter out) {
+            out.writeBytes(v.header()).writeLong(v.minVersion());
+        }
+
+        @Override
+        public PackPrepare read(MessageReader in) {
+            return new PackPrepare(in.readBytes("header"), in.readLong("min version"));
+        }
+    };
+
     /** What the secure world found in a pack it opened. */
     public record PackOpened(String digest, String model, int chunks, long bytes) {
     }
@@ -241,6 +257,12 @@ public final class InferenceCalls {
      * model.
      */
     public static final Ecall<SharedModel, ModelSummary> LOAD_SHARED = Ecall.of(206, "load-shared", SHARED_MODEL, SUMMARY);
+    /**
+     * Check a pack header (owner signature, minimum version) and claim its digest in evidence from now on, before
+     * the pack's key is fetched: a key broker releases the key only to evidence that names the pack. Credential kind
+     * 3 in {@link #PACK_OPEN} is then the broker's release, sealed to this secure world's enclave key.
+     */
+    public static final Ecall<PackPrepare, PackOpened> PACK_PREPARE = Ecall.of(209, "pack-prepare", PACK_PREPARE_REQUEST, PACK_OPENED);
     /** Open a pack and start restoring it from the staging ring (discarding any model loaded before). */
     public static final Ecall<PackOpen, PackOpened> PACK_OPEN = Ecall.of(203, "pack-open", PACK_OPEN_REQUEST, PACK_OPENED);
     /** Build the model over the pack being restored (optionally waiting for every chunk first: the strawman). */

@@ -64,6 +64,22 @@ public final class EnclaveModelRunner {
      */
     public PackFeed loadPack(PackFile pack, RestorePlan plan, Credential credential, long minVersion, int contextLength,
                              boolean waitForAll, int window, int populateThreads, LongConsumer progress) {
+        return loadPack(pack, plan, PackUnlock.of(credential), minVersion, contextLength, waitForAll, window,
+                populateThreads, progress);
+    }
+
+    /**
+     * Checks the pack's header inside and has evidence claim it, before its key is fetched from a key broker (which
+     * releases the key only to evidence that names the pack). Returns the digest the secure world found.
+     */
+    public String preparePack(PackFile pack, long minVersion) {
+        return enclave.call(InferenceCalls.PACK_PREPARE, new InferenceCalls.PackPrepare(pack.header().encode(), minVersion)).digest();
+    }
+
+    /** {@link #loadPack(PackFile, RestorePlan, Credential, long, int, boolean, int, int, LongConsumer)} with a key the
+     *  host may not be able to read (a key broker's release). */
+    public PackFeed loadPack(PackFile pack, RestorePlan plan, PackUnlock unlock, long minVersion, int contextLength,
+                             boolean waitForAll, int window, int populateThreads, LongConsumer progress) {
         int slotBytes = pack.maxChunkBytes() + AesGcm.TAG_BYTES;
         int slots = Math.min(window, StagingRing.slotsThatFit(enclave.staging().byteSize(), slotBytes));
         if (slots < 1) {
@@ -72,10 +88,10 @@ public final class EnclaveModelRunner {
         }
         StagingRing ring = new StagingRing(enclave.staging(), slots, slotBytes);
         ring.reset();
-        byte[] raw = credential.exportSecret();
+        byte[] raw = unlock.bytes();
         try {
             enclave.call(InferenceCalls.PACK_OPEN,
-                    new InferenceCalls.PackOpen(pack.header().encode(), credential.kind(), raw, minVersion, slots, slotBytes, populateThreads,
+                    new InferenceCalls.PackOpen(pack.header().encode(), unlock.kind(), raw, minVersion, slots, slotBytes, populateThreads,
                             plan.streamedLayers(), plan.slots()));
         } finally {
             java.util.Arrays.fill(raw, (byte) 0);

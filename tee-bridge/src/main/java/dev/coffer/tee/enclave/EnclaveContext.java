@@ -10,6 +10,9 @@ import java.lang.foreign.MemorySegment;
 public interface EnclaveContext {
     EnclaveIdentity identity();
 
+    /** The TEE type the platform reports this secure world under ({@code sim}, {@code isolated}). */
+    String teeType();
+
     boolean debug();
 
     /** Secret memory within the host's budget: the only place for plaintext weights, KV cache, activations. */

@@ -182,6 +182,11 @@ public final class EnclaveRuntime implements AutoCloseable {
         }
 
         @Override
+        public String teeType() {
+            return config.teeType();
+        }
+
+        @Override
         public boolean debug() {
             return config.debug();
         }

@@ -1,0 +1,168 @@
+package dev.coffer.host.cli;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.coffer.attestation.Appraisal;
+import dev.coffer.attestation.Check;
+import dev.coffer.attestation.Evidence;
+import dev.coffer.attestation.EvidenceClaims;
+import dev.coffer.attestation.Nonce;
+import dev.coffer.attestation.Policy;
+import dev.coffer.attestation.TeeType;
+import dev.coffer.attestation.Verifier;
+import dev.coffer.host.net.HttpsClient;
+import dev.coffer.host.net.TlsTrust;
+import dev.coffer.pack.PackDigest;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "attest", mixinStandardHelpOptions = true,
+        description = {"Check, before sending any prompt, which platform serves a Coffer server: fetch its evidence for "
+                + "a fresh nonce, verify it against a policy, and check that it binds the TLS key of this very "
+                + "connection. Exit code 0 only when the policy holds.",
+            "",
+            "The server's self-signed certificate is trusted only because verified evidence names its key (RA-TLS "
+                + "style): nothing but the attestation request is sent before that holds.",
+            "Without --policy: hardware TEEs only (tdx, sev-snp, cca), debug off, evidence at most 5 minutes old; no "
+                + "measurement or pack is pinned, but both are printed with the policy lines that pin them."})
+final class AttestCommand implements Callable<Integer> {
+    /** How an attestation endpoint is asked (docs/attestation.md). */
+    static final String ENDPOINT = "/v1/attestation";
+
+    @Parameters(index = "0", paramLabel = "URL", description = "the server, e.g. https://127.0.0.1:8443")
+    URI server;
+
+    @Option(names = "--policy", paramLabel = "F", description = "appraisal policy (JSON, see docs/attestation.md)")
+    Path policyFile;
+
+    @Option(names = "--allow-tee", paramLabel = "TYPE",
+            description = "also accept this TEE type (e.g. isolated: a software TEE; the verdict says so loudly)")
+    List<String> allowTee = new ArrayList<>();
+
+    @Option(names = "--expect-pack", paramLabel = "DIGEST", description = "the pack digest the server must serve")
+    String expectPack;
+
+    @Option(names = "--tls-ca", paramLabel = "F",
+            description = "also require the server's certificate to chain to this CA (PEM), with host name checks")
+    Path tlsCa;
+
+    @Option(names = "--timeout", defaultValue = "30", paramLabel = "SECONDS", description = "network timeout (default: ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
+    @Option(names = "--json", description = "print the verdict as one JSON object instead of a table")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Policy policy = policy();
+        Nonce nonce = Nonce.random();
+        TlsTrust trust = tlsCa == null ? TlsTrust.untilAttested() : TlsTrust.certificateAuthority(tlsCa);
+        HttpsClient.Reply reply = new HttpsClient(trust, Duration.ofSeconds(timeoutSeconds))
+                .get(HttpsClient.resolve(server, ENDPOINT + "?nonce=" + nonce.base64Url()));
+        if (reply.status() != 200) {
+            throw new CommandFailedException(server + " answered the attestation request with HTTP " + reply.status()
+                    + ": " + dev.coffer.attestation.KeyBrokerMessages.errorMessage(reply.body()));
+        }
+        Evidence evidence = Evidence.parse(reply.body());
+        Appraisal appraisal = new Verifier(policy).appraise(evidence, nonce, Optional.of(reply.serverKey()));
+        PrintStream out = System.out;
+        if (json) out.println(toJson(appraisal, policy));
+        else printTable(out, appraisal, policy);
+        return appraisal.accepted() ? 0 : 1;
+    }
+
+    private Policy policy() {
+        Policy p = policyFile == null ? Policy.defaults() : Policy.read(policyFile);
+        for (String t : allowTee) {
+            try {
+                p = p.allowing(TeeType.parse(t));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--allow-tee: " + e.getMessage());
+            }
+        }
+        if (expectPack != null) {
+            try {
+                p = p.expectingPack(PackDigest.parse(expectPack));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--expect-pack: " + e.getMessage());
+            }
+        }
+        return p;
+    }
+
+    private void printTable(PrintStream out, Appraisal a, Policy policy) {
+        EvidenceClaims c = a.claims();
+        out.printf(Locale.ROOT, "server      %s%n", server);
+        out.printf(Locale.ROOT, "tee         %s%s, debug %s, secret memory %s%n", c.tee().id(),
+                c.tee().hardware() ? "" : " (software TEE)", c.debug() ? "ENABLED" : "disabled", c.secretMemory());
+        out.printf(Locale.ROOT, "measurement %s (svn %d)%n", c.measurement().hex(), c.securityVersion());
+        c.pack().ifPresentOrElse(p -> out.printf(Locale.ROOT, "pack        %s (version %d, owner %s)%n", p.digest().hex(),
+                p.version(), p.owner().hex()), () -> out.println("pack        none"));
+        c.enclaveKey().ifPresent(k -> out.printf(Locale.ROOT, "enclave key %s (prompts are sealed to it)%n", k.id().hex()));
+        out.printf(Locale.ROOT, "engine      %s %s, numerics %s%n", c.engine().name(), c.engine().version(), c.engine().numerics());
+        out.println();
+        int width = a.checks().stream().mapToInt(ch -> ch.claim().length()).max().orElse(10);
+        for (Check ch : a.checks()) {
+            out.printf(Locale.ROOT, "  %s %-" + width + "s  %s%n", ch.passed() ? "ok  " : "FAIL", ch.claim(),
+                    ch.passed() ? ch.found() : "expected " + ch.expected() + ", found " + ch.found());
+        }
+        out.println();
+        if (!a.accepted()) {
+            out.println("VERDICT: REJECTED - do not send prompts to this server (" + a.failures().size() + " check"
+                    + (a.failures().size() == 1 ? "" : "s") + " failed)");
+            return;
+        }
+        out.println("VERDICT: ACCEPTED");
+        if (a.softwareTee()) {
+            out.println("WARNING: the TEE is '" + c.tee().id() + "', a SOFTWARE TEE accepted because you allowed it: "
+                    + "whoever controls that host can forge this evidence and read your prompts. Use hardware TEEs for "
+                    + "anything confidential.");
+        }
+        List<String> pins = a.pinLines(policy);
+        if (!pins.isEmpty()) {
+            out.println();
+            out.println("Nothing pinned this code or pack (trust on first use). To require exactly what you saw next "
+                    + "time, put these lines in a policy file and pass --policy:");
+            for (String line : pins) out.println("  " + line);
+        }
+    }
+
+    private String toJson(Appraisal a, Policy policy) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("server", server.toString());
+        m.put("verdict", a.accepted() ? "accepted" : "rejected");
+        m.put("software_tee", a.softwareTee());
+        List<Object> checks = new ArrayList<>();
+        for (Check ch : a.checks()) {
+            Map<String, Object> cm = new LinkedHashMap<>();
+            cm.put("claim", ch.claim());
+            cm.put("expected", ch.expected());
+            cm.put("found", ch.found());
+            cm.put("passed", ch.passed());
+            checks.add(cm);
+        }
+        m.put("checks", checks);
+        try {
+            m.put("claims", JSONObjectUtils.parse(new String(a.claims().toJson(), java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.text.ParseException e) {
+            throw new IllegalStateException(e);
+        }
+        m.put("pin", a.pinLines(policy));
+        return JSONObjectUtils.toJSONString(m);
+    }
+}

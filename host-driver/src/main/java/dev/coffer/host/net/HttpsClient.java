@@ -1,0 +1,68 @@
+package dev.coffer.host.net;
+
+import dev.coffer.tee.Digest;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
+import java.time.Duration;
+
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * One HTTPS exchange (the JDK's HttpClient, TLS 1.3, trust as {@link TlsTrust} says) that also reports which key the
+ * server presented on the connection the answer came over: attestation binds to exactly that key.
+ */
+public final class HttpsClient {
+    /** An answer and the server key of its connection (SHA-256 of the certificate's SubjectPublicKeyInfo). */
+    public record Reply(int status, String body, Digest serverKey) {
+    }
+
+    private final TlsTrust trust;
+    private final Duration timeout;
+
+    public HttpsClient(TlsTrust trust, Duration timeout) {
+        this.trust = trust;
+        this.timeout = timeout;
+    }
+
+    public Reply get(URI uri) throws IOException {
+        return send(HttpRequest.newBuilder(uri).GET());
+    }
+
+    public Reply postJson(URI uri, String json) throws IOException {
+        return send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)));
+    }
+
+    private Reply send(HttpRequest.Builder request) throws IOException {
+        if (!"https".equalsIgnoreCase(request.build().uri().getScheme())) {
+            throw new IOException("only https:// URLs are accepted, not " + request.build().uri());
+        }
+        SSLParameters params = new SSLParameters();
+        params.setProtocols(new String[] {"TLSv1.3"});
+        try (HttpClient client = HttpClient.newBuilder().sslContext(trust.sslContext()).sslParameters(params)
+                .connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build()) {
+            HttpResponse<String> r = client.send(request.timeout(timeout).build(),
+                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            Certificate leaf = r.sslSession().orElseThrow(() -> new IOException("the answer came without TLS"))
+                    .getPeerCertificates()[0];
+            return new Reply(r.statusCode(), r.body(), TlsIdentity.spkiSha256(leaf));
+        } catch (SSLPeerUnverifiedException e) {
+            throw new IOException("the server presented no certificate", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    /** The base URL with a path (and query) appended. */
+    public static URI resolve(URI base, String pathAndQuery) {
+        String b = base.toString();
+        return URI.create((b.endsWith("/") ? b.substring(0, b.length() - 1) : b) + pathAndQuery);
+    }
+}

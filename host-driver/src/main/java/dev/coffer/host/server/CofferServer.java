@@ -1,0 +1,71 @@
+package dev.coffer.host.server;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.coffer.attestation.Attester;
+import dev.coffer.attestation.Nonce;
+import dev.coffer.host.net.HttpsServer;
+import dev.coffer.host.net.HttpsServer.Answer;
+import dev.coffer.host.net.TlsIdentity;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * What {@code coffer serve} runs: HTTPS (TLS 1.3) in front of a secure world that serves a pack. The host answers
+ * {@code GET /health} itself and relays {@code GET /v1/attestation?nonce=…} (docs/attestation.md) to the secure world,
+ * which binds the nonce and the hash of this server's TLS key into its evidence. The OpenAI API joins later.
+ */
+public final class CofferServer implements AutoCloseable {
+    /** Requests are small here; larger bodies are refused before they reach a handler. */
+    static final int MAX_BODY_BYTES = 1 << 20;
+    static final int IDLE_SECONDS = 60;
+
+    private final HttpsServer http;
+    private final String host;
+
+    private CofferServer(HttpsServer http, String host) {
+        this.http = http;
+        this.host = host;
+    }
+
+    /**
+     * @param health what {@code /health} reports besides {@code "status": "ok"} (TEE type, pack, restoration)
+     */
+    public static CofferServer start(String host, int port, TlsIdentity tls, Attester attester,
+                                     Supplier<Map<String, Object>> health, Consumer<String> log) throws InterruptedException {
+        byte[] tlsKeyHash = tls.publicKeyHash().bytes();
+        Map<String, HttpsServer.Handler> routes = Map.of(
+                "GET /health", call -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("status", "ok");
+                    m.putAll(health.get());
+                    return Answer.json(200, JSONObjectUtils.toJSONString(m));
+                },
+                "GET /v1/attestation", call -> {
+                    Nonce nonce;
+                    try {
+                        nonce = Nonce.parse(call.parameter("nonce").orElseThrow(() -> new IllegalArgumentException(
+                                "the nonce parameter is required, once: 8 to 64 random bytes, base64url")));
+                    } catch (IllegalArgumentException e) {
+                        return Answer.json(400, HttpsServer.error(400, e.getMessage()));
+                    }
+                    return Answer.json(200, attester.attest(nonce, tlsKeyHash).toJson());
+                });
+        return new CofferServer(HttpsServer.start(host, port, tls.serverContext(), routes, MAX_BODY_BYTES, IDLE_SECONDS, log),
+                host);
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public String url() {
+        return "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+}

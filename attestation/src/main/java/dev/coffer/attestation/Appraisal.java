@@ -35,6 +35,18 @@ public record Appraisal(EvidenceClaims claims, List<Check> checks, Optional<Stri
         return this;
     }
 
+    /** {@code policy} with everything it left open pinned to what this evidence showed (a policy file to keep). */
+    public Policy pinned(Policy policy) {
+        return new Policy(policy.allowedTee(), policy.allowedMeasurements().isEmpty() ? List.of(claims.measurement())
+                : policy.allowedMeasurements(), Math.max(policy.minSecurityVersion(), claims.securityVersion()),
+                policy.maxAge(), policy.allowDebug(),
+                policy.expectedPackDigest().or(() -> claims.pack().map(EvidenceClaims.PackClaim::digest)),
+                policy.expectedOwnerKey().or(() -> claims.pack().map(EvidenceClaims.PackClaim::owner)),
+                policy.minPackVersion(), policy.requiredSecretMemory().or(() -> Optional.of(claims.secretMemory())),
+                policy.softwarePlatformKeys().isEmpty() ? platformKey.map(List::of).orElse(List.of())
+                        : policy.softwarePlatformKeys(), policy.requireTlsBinding());
+    }
+
     /** Policy lines that pin what this evidence showed and the policy left open (trust on first use, explicit). */
     public List<String> pinLines(Policy policy) {
         List<String> lines = new ArrayList<>();

@@ -65,6 +65,11 @@ public final class KeyBroker {
         this.clock = clock;
     }
 
+    /** The policy as the broker applies it (without TLS binding). */
+    public Policy policy() {
+        return verifier.policy();
+    }
+
     public RecipientPublicKey publicKey() {
         return brokerKey.publicKey();
     }

@@ -136,9 +136,10 @@ final class AttestCommand implements Callable<Integer> {
         List<String> pins = a.pinLines(policy);
         if (!pins.isEmpty()) {
             out.println();
-            out.println("Nothing pinned this code or pack (trust on first use). To require exactly what you saw next "
-                    + "time, put these lines in a policy file and pass --policy:");
-            for (String line : pins) out.println("  " + line);
+            out.println("Trust on first use: nothing pinned " + String.join(", ", pins.stream()
+                    .map(l -> l.substring(1, l.indexOf('"', 1))).toList()) + ".");
+            out.println("To require exactly what you saw next time, save this policy and pass --policy FILE:");
+            out.println("  " + a.pinned(policy).toJson());
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.coffer.host.cli;
 
 import dev.coffer.host.tee.EnclaveModelRunner;
-import dev.coffer.host.tee.SecureWorldImages;
 import dev.coffer.inference.Generator;
 import dev.coffer.inference.gguf.GgufFile;
 import dev.coffer.inference.kernels.Parallel;
@@ -12,21 +11,17 @@ import dev.coffer.inference.sampling.SamplerConfig;
 import dev.coffer.inference.tensor.BufferAllocator;
 import dev.coffer.inference.tensor.GgufTensorSource;
 import dev.coffer.inference.tokenizer.Tokenizer;
-import dev.coffer.pack.AesGcm;
 import dev.coffer.pack.KeyFiles;
 import dev.coffer.pack.PackFile;
 import dev.coffer.pack.PackManifest;
 import dev.coffer.pack.Credential;
 import dev.coffer.pack.RestorePlan;
-import dev.coffer.secureworld.InferenceApplication;
 import dev.coffer.secureworld.InferenceCalls;
 import dev.coffer.tee.Backend;
 import dev.coffer.tee.BoundaryStats;
 import dev.coffer.tee.Enclave;
 import dev.coffer.tee.EnclaveImage;
 import dev.coffer.tee.EnclaveSettings;
-import dev.coffer.tee.channel.StagingRing;
-import dev.coffer.tee.memory.MemoryPolicy;
 import java.io.PrintStream;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
@@ -112,29 +107,8 @@ final class RunCommand implements Callable<Integer> {
             description = "chunks the host may stage ahead of the secure world (default: ${DEFAULT-VALUE})")
     int prefetch;
 
-    @Option(names = "--tee", paramLabel = "sim|isolated",
-            description = {"run the model inside a secure world: 'isolated' = a separate hardened JVM with memfd_secret",
-                "memory and a seccomp allowlist (a software TEE), 'sim' = the same code in this process (debug).",
-                "Default for --pack: isolated. A plaintext --model is copied in over the channel (development path)."})
-    String tee;
-
-    @Option(names = "--secure-memory", paramLabel = "SIZE",
-            description = "secret-memory budget of the secure world, e.g. 2G or 512M (default: model size + 1G)")
-    String secureMemory;
-
-    @Option(names = "--allow-mlock-fallback",
-            description = {"where the kernel lacks memfd_secret, accept mlocked memory instead (readable by root;",
-                "reports say memory mode 'mlock')"})
-    boolean allowMlockFallback;
-
-    @Option(names = "--mlock",
-            description = {"use mlocked memory even where memfd_secret exists: readable by root, but far faster to populate",
-                "(for comparison, or in a confidential VM, whose memory the hardware encrypts as a whole)"})
-    boolean mlock;
-
-    @Option(names = "--image", paramLabel = "JAR",
-            description = "secure-world image jar (default: secure-world/target/coffer-secure-world.jar)")
-    Path image;
+    @CommandLine.Mixin
+    SecureWorldOptions secureWorld;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -153,7 +127,6 @@ final class RunCommand implements Callable<Integer> {
             if (model != null) throw new CommandLine.ParameterException(spec.commandLine(), "give --model or --pack, not both");
             if (prefetch < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--prefetch must be >= 1");
             if (!Files.isRegularFile(pack)) throw new CommandLine.ParameterException(spec.commandLine(), "pack not found: " + pack);
-            if (tee == null) tee = "isolated";
             return runInSecureWorld(null, nThreads, sampling);
         }
         Path file = model;
@@ -170,7 +143,7 @@ final class RunCommand implements Callable<Integer> {
         if (!Files.isRegularFile(file)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "model file not found: " + file);
         }
-        if (tee != null) return runInSecureWorld(file, nThreads, sampling);
+        if (secureWorld.requested()) return runInSecureWorld(file, nThreads, sampling);
         try (GgufFile gguf = GgufFile.open(file); Arena arena = Arena.ofShared(); Parallel pool = new Parallel(nThreads)) {
             LlamaModel llama = LlamaModel.load(gguf, new GgufTensorSource(gguf));
             Tokenizer tokenizer = Tokenizer.fromGguf(gguf);
@@ -198,26 +171,18 @@ final class RunCommand implements Callable<Integer> {
 
     /** Runs in a secure world, from a plaintext {@code file} or (when it is null) from the encrypted {@link #pack}. */
     private int runInSecureWorld(Path file, int nThreads, SamplerConfig sampling) throws Exception {
-        Backend backend;
-        try {
-            backend = Backend.parse(tee);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
+        Backend backend = secureWorld.backend(spec, "isolated");
         try (PackFile packFile = file == null ? PackFile.open(pack) : null) {
             RestorePlan plan = packFile == null ? null : restorePlan(packFile.manifest());
             long modelBytes = packFile != null ? plan.weightBytes() : Files.size(file);
-            long budget = secureMemory != null ? ByteSizes.parse(secureMemory, spec) : modelBytes + (1L << 30);
-            EnclaveImage enclaveImage = backend == Backend.SIM && image == null
-                    ? EnclaveImage.inProcess(InferenceApplication.class.getName())
-                    : SecureWorldImages.load(image != null ? image : SecureWorldImages.defaultJar(CofferHome.path()));
-            EnclaveSettings settings = EnclaveSettings.defaults(backend, CofferHome.state()).withSecureMemory(budget)
-                    .withThreads(nThreads).withMemoryFallback(allowMlockFallback);
-            if (mlock) settings = settings.withMemoryPolicy(MemoryPolicy.MLOCK);
+            EnclaveImage enclaveImage = secureWorld.image(backend);
+            EnclaveSettings settings = secureWorld.settings(backend, modelBytes, nThreads, spec);
             if (packFile != null) {
-                long ring = StagingRing.bytesNeeded(prefetch, packFile.maxChunkBytes() + AesGcm.TAG_BYTES);
-                if (ring > Integer.MAX_VALUE) throw new CommandLine.ParameterException(spec.commandLine(), "--prefetch is too large");
-                settings = settings.withStaging((int) Math.max(ring, settings.stagingBytes()));
+                try {
+                    settings = EnclaveModelRunner.withRingFor(settings, packFile, prefetch);
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+                }
             }
             PrintStream err = System.err;
             try (Enclave enclave = Enclave.create(enclaveImage, settings)) {

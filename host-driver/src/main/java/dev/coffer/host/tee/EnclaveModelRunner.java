@@ -36,6 +36,13 @@ public final class EnclaveModelRunner {
         this.enclave = enclave;
     }
 
+    /** {@code settings} with a staging buffer large enough for a ring of {@code prefetch} slots of this pack's chunks. */
+    public static dev.coffer.tee.EnclaveSettings withRingFor(dev.coffer.tee.EnclaveSettings settings, PackFile pack, int prefetch) {
+        long ring = StagingRing.bytesNeeded(prefetch, pack.maxChunkBytes() + AesGcm.TAG_BYTES);
+        if (ring > Integer.MAX_VALUE) throw new IllegalArgumentException("--prefetch " + prefetch + " is too large for this pack");
+        return settings.withStaging((int) Math.max(ring, settings.stagingBytes()));
+    }
+
     /** Copies a plaintext GGUF into the secure world's secret memory and builds the model there. */
     public ModelSummary loadPlaintext(Path gguf, int contextLength, LongConsumer progress) throws IOException {
         MemorySegment staging = enclave.staging();

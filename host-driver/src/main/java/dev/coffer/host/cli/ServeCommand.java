@@ -1,0 +1,143 @@
+package dev.coffer.host.cli;
+
+import dev.coffer.host.net.TlsIdentity;
+import dev.coffer.host.net.TlsTrust;
+import dev.coffer.host.server.PackServing;
+import dev.coffer.inference.kernels.Parallel;
+import dev.coffer.pack.Credential;
+import dev.coffer.pack.KeyFiles;
+import dev.coffer.pack.PackFile;
+import dev.coffer.tee.Backend;
+import dev.coffer.tee.Digest;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve an encrypted pack from a secure world over HTTPS (TLS 1.3): GET /health and "
+                + "GET /v1/attestation?nonce=... (docs/attestation.md); the OpenAI API comes later.",
+            "",
+            "The pack's key comes from a recipient key file (--key; this host then holds the key) or from a key broker "
+                + "(--keybroker) that releases it only to an attested secure world, sealed to a key this host never sees.",
+            "A self-signed certificate is made at start unless --tls-cert/--tls-key are given: clients trust it "
+                + "because the evidence binds its key ('coffer attest URL')."})
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--pack", required = true, paramLabel = "P.cpack", description = "the encrypted model pack to serve")
+    Path pack;
+
+    @Option(names = "--key", paramLabel = "R.key", description = "recipient private key that opens the pack")
+    Path key;
+
+    @Option(names = "--passphrase-file", paramLabel = "F", description = "or the pack's passphrase (development packs)")
+    Path passphraseFile;
+
+    @Option(names = "--keybroker", paramLabel = "URL",
+            description = "or a key broker (coffer keybroker) that releases the key to this secure world after attesting it")
+    URI keybroker;
+
+    @Option(names = "--keybroker-ca", paramLabel = "F",
+            description = "the key broker's certificate or CA (PEM; 'coffer keybroker' prints where it wrote it)")
+    Path keybrokerCa;
+
+    @Option(names = "--keybroker-pin", paramLabel = "SHA256",
+            description = "or the SHA-256 of the key broker's TLS public key (hex; 'coffer keybroker' prints it)")
+    String keybrokerPin;
+
+    @Option(names = "--min-version", defaultValue = "0", paramLabel = "N",
+            description = "refuse packs older than this version (rollback protection; default: ${DEFAULT-VALUE})")
+    long minVersion;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8443", description = "port to listen on; 0 = any free one (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--tls-cert", paramLabel = "F", description = "TLS certificate (PEM) instead of a self-signed one")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "F", description = "its private key (PEM)")
+    Path tlsKey;
+
+    @Option(names = {"-t", "--threads"}, description = "worker threads in the secure world (default: the number of processors)")
+    Integer threads;
+
+    @Option(names = {"-c", "--ctx"}, defaultValue = "2048", description = "context length, capped at the model's (default: ${DEFAULT-VALUE})")
+    int contextLength;
+
+    @Option(names = "--prefetch", defaultValue = "4", paramLabel = "N",
+            description = "chunks the host may stage ahead of the secure world (default: ${DEFAULT-VALUE})")
+    int prefetch;
+
+    @CommandLine.Mixin
+    SecureWorldOptions secureWorld;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        int sources = (key != null ? 1 : 0) + (passphraseFile != null ? 1 : 0) + (keybroker != null ? 1 : 0);
+        if (sources != 1) fail("give exactly one of --key, --passphrase-file or --keybroker");
+        if (keybroker != null && (keybrokerCa == null) == (keybrokerPin == null)) {
+            fail("--keybroker needs exactly one of --keybroker-ca or --keybroker-pin: the broker is never trusted blindly");
+        }
+        if ((tlsCert == null) != (tlsKey == null)) fail("--tls-cert and --tls-key go together");
+        if (prefetch < 1) fail("--prefetch must be >= 1");
+        if (!Files.isRegularFile(pack)) fail("pack not found: " + pack);
+        int nThreads = threads != null ? threads : Parallel.defaultThreads();
+        Backend backend = secureWorld.backend(spec, "isolated");
+        long weights;
+        try (PackFile p = PackFile.open(pack)) {
+            weights = p.manifest().plaintextSize();
+        }
+        TlsIdentity tls = tlsCert != null ? TlsIdentity.load(tlsCert, tlsKey) : TlsIdentity.selfSigned(List.of(host));
+        PrintStream err = System.err;
+        PackServing serving;
+        try (Credential credential = key != null ? Credential.of(KeyFiles.readRecipientKey(key))
+                : passphraseFile != null ? Credential.passphraseFile(passphraseFile) : null) {
+            PackServing.KeySource source = credential != null ? new PackServing.KeySource.Local(credential)
+                    : new PackServing.KeySource.Broker(keybroker, keybrokerCa != null
+                            ? TlsTrust.certificateAuthority(keybrokerCa) : TlsTrust.pinned(pin(keybrokerPin)));
+            err.println("starting the secure world (" + backend.teeType() + ") and restoring " + pack + " ...");
+            serving = PackServing.start(new PackServing.Config(pack, source, minVersion, secureWorld.image(backend),
+                    secureWorld.settings(backend, weights, nThreads, spec), prefetch, nThreads, contextLength, host, port, tls),
+                    line -> err.println("coffer serve: " + line));
+        }
+        String url = serving.server().url();
+        err.printf(Locale.ROOT, "serving %s%n", url);
+        err.printf(Locale.ROOT, "  tee %s, measurement %s%n", backend.teeType(), serving.enclave().info().identity().measurement().hex());
+        err.printf(Locale.ROOT, "  pack %s (%s)%n", serving.pack().header().digest().hex(), serving.pack().manifest().model().name());
+        err.printf(Locale.ROOT, "  TLS key sha256:%s (bound into every attestation)%n", tls.publicKeyHash().hex());
+        err.printf(Locale.ROOT, "clients check it with: ./coffer attest %s%s%n", url,
+                backend == Backend.ISOLATED ? " --allow-tee isolated" : backend == Backend.SIM ? " --policy P (with \"allowed_tee\": [\"sim\"], \"allow_debug\": true)" : "");
+        err.println("Ctrl-C stops the server and the secure world (its secret memory is wiped).");
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            serving.close();
+            stopped.countDown();
+        }, "coffer-serve-stop"));
+        stopped.await();
+        return 0;
+    }
+
+    private Digest pin(String hex) {
+        try {
+            return Digest.fromHex(hex.startsWith("sha256:") ? hex.substring(7) : hex);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--keybroker-pin: " + e.getMessage());
+        }
+    }
+
+    private void fail(String message) {
+        throw new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+}

@@ -64,8 +64,12 @@ class AttestationEndToEndTest {
     }
 
     private static PackServing serve(URI broker, TlsTrust trust) throws Exception {
+        return serve(broker, trust, TlsIdentity.selfSigned(List.of()));
+    }
+
+    private static PackServing serve(URI broker, TlsTrust trust, TlsIdentity tls) throws Exception {
         return PackServing.start(new PackServing.Config(brokerPack, new PackServing.KeySource.Broker(broker, trust), 0,
-                image, settings(), 4, 2, 256, "127.0.0.1", 0, TlsIdentity.selfSigned(List.of())), line -> { });
+                image, settings(), 4, 2, 256, "127.0.0.1", 0, tls), line -> { });
     }
 
     private static Map<String, Object> health(String url) throws Exception {
@@ -80,8 +84,12 @@ class AttestationEndToEndTest {
         Path caFile = dir.resolve("broker-ca.pem");
         Files.writeString(caFile, brokerTls.certificatePem());
         Path audit = dir.resolve("audit-ok.jsonl");
+        TlsIdentity serverTls = TlsIdentity.selfSigned(List.of());
+        Path serverCa = dir.resolve("server-ca.pem");
+        Files.writeString(serverCa, serverTls.certificatePem());
         try (KeyBrokerServer broker = broker(Policy.parse("{\"allowed_tee\": [\"isolated\"]}"), brokerTls, audit);
-             PackServing serving = serve(URI.create("https://127.0.0.1:" + broker.port()), TlsTrust.certificateAuthority(caFile))) {
+             PackServing serving = serve(URI.create("https://127.0.0.1:" + broker.port()), TlsTrust.certificateAuthority(caFile),
+                     serverTls)) {
             String url = serving.server().url();
             long deadline = System.nanoTime() + 60_000_000_000L;
             Map<String, Object> h = health(url);
@@ -101,6 +109,12 @@ class AttestationEndToEndTest {
             var table = dev.coffer.host.cli.CliAccess.run("attest", url, "--allow-tee", "isolated");
             assertThat(table.out()).contains("VERDICT: ACCEPTED").contains("SOFTWARE TEE")
                     .contains("\"expected_pack_digest\":\"" + serving.pack().header().digest().hex() + "\"");
+
+            var withCa = dev.coffer.host.cli.CliAccess.run("attest", url, "--allow-tee", "isolated", "--tls-ca", serverCa.toString());
+            assertThat(withCa.exit()).as("CA checking on top of the binding").isZero();
+            var wrongCa = dev.coffer.host.cli.CliAccess.run("attest", url, "--allow-tee", "isolated", "--tls-ca", caFile.toString());
+            assertThat(wrongCa.exit()).as("a CA that did not issue the server's certificate").isEqualTo(1);
+            assertThat(wrongCa.err()).contains("coffer:");
 
             var strict = dev.coffer.host.cli.CliAccess.run("attest", url);
             assertThat(strict.exit()).as("the default policy takes hardware TEEs only").isEqualTo(1);

@@ -58,10 +58,24 @@ public final class JdkEdDsa {
         }
     }
 
-    /** Signs JWS with an Ed25519 private key. */
-    public static final class Signer implements JWSSigner {
-        private final PrivateKey key;
+    /** What every JOSE provider answers: EdDSA only, and a JCA context nimbus may ask for. */
+    private abstract static class EdDsaProvider implements com.nimbusds.jose.JWSProvider {
         private final JCAContext context = new JCAContext();
+
+        @Override
+        public Set<JWSAlgorithm> supportedJWSAlgorithms() {
+            return ALGORITHMS;
+        }
+
+        @Override
+        public JCAContext getJCAContext() {
+            return context;
+        }
+    }
+
+    /** Signs JWS with an Ed25519 private key. */
+    public static final class Signer extends EdDsaProvider implements JWSSigner {
+        private final PrivateKey key;
 
         public Signer(PrivateKey key) {
             this.key = key;
@@ -79,22 +93,11 @@ public final class JdkEdDsa {
                 throw new JOSEException("Ed25519 signing failed: " + e.getMessage(), e);
             }
         }
-
-        @Override
-        public Set<JWSAlgorithm> supportedJWSAlgorithms() {
-            return ALGORITHMS;
-        }
-
-        @Override
-        public JCAContext getJCAContext() {
-            return context;
-        }
     }
 
     /** Checks JWS {@code EdDSA} signatures against one Ed25519 public key; any other algorithm fails. */
-    public static final class Verifier implements JWSVerifier {
+    public static final class Verifier extends EdDsaProvider implements JWSVerifier {
         private final PublicKey key;
-        private final JCAContext context = new JCAContext();
 
         public Verifier(PublicKey key) {
             this.key = key;
@@ -111,16 +114,6 @@ public final class JdkEdDsa {
             } catch (GeneralSecurityException e) {
                 return false;
             }
-        }
-
-        @Override
-        public Set<JWSAlgorithm> supportedJWSAlgorithms() {
-            return ALGORITHMS;
-        }
-
-        @Override
-        public JCAContext getJCAContext() {
-            return context;
         }
     }
 }

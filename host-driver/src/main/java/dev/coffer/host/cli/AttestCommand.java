@@ -38,9 +38,6 @@ import picocli.CommandLine.Parameters;
             "Without --policy: hardware TEEs only (tdx, sev-snp, cca), debug off, evidence at most 5 minutes old; no "
                 + "measurement or pack is pinned, but both are printed with the policy lines that pin them."})
 final class AttestCommand implements Callable<Integer> {
-    /** How an attestation endpoint is asked (docs/attestation.md). */
-    static final String ENDPOINT = "/v1/attestation";
-
     @Parameters(index = "0", paramLabel = "URL", description = "the server, e.g. https://127.0.0.1:8443")
     URI server;
 
@@ -73,7 +70,7 @@ final class AttestCommand implements Callable<Integer> {
         Nonce nonce = Nonce.random();
         TlsTrust trust = tlsCa == null ? TlsTrust.untilAttested() : TlsTrust.certificateAuthority(tlsCa);
         HttpsClient.Reply reply = new HttpsClient(trust, Duration.ofSeconds(timeoutSeconds))
-                .get(HttpsClient.resolve(server, ENDPOINT + "?nonce=" + nonce.base64Url()));
+                .get(HttpsClient.resolve(server, dev.coffer.host.server.CofferServer.ATTESTATION_PATH + "?nonce=" + nonce.base64Url()));
         if (reply.status() != 200) {
             throw new CommandFailedException(server + " answered the attestation request with HTTP " + reply.status()
                     + ": " + dev.coffer.attestation.KeyBrokerMessages.errorMessage(reply.body()));

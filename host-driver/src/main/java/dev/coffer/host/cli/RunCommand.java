@@ -11,7 +11,6 @@ import dev.coffer.inference.sampling.SamplerConfig;
 import dev.coffer.inference.tensor.BufferAllocator;
 import dev.coffer.inference.tensor.GgufTensorSource;
 import dev.coffer.inference.tokenizer.Tokenizer;
-import dev.coffer.pack.KeyFiles;
 import dev.coffer.pack.PackFile;
 import dev.coffer.pack.PackManifest;
 import dev.coffer.pack.Credential;
@@ -83,17 +82,6 @@ final class RunCommand implements Callable<Integer> {
                 "order, while generation already runs; needs --key"})
     Path pack;
 
-    @Option(names = "--key", paramLabel = "R.key", description = "recipient private key that opens the pack")
-    Path key;
-
-    @Option(names = "--passphrase-file", paramLabel = "F",
-            description = "or a file with the pack's passphrase (development packs made with one)")
-    Path passphraseFile;
-
-    @Option(names = "--min-version", defaultValue = "0", paramLabel = "N",
-            description = "refuse packs older than this version (rollback protection; default: ${DEFAULT-VALUE})")
-    long minVersion;
-
     @Option(names = "--strawman",
             description = "restore the whole pack before computing (for comparison with the pipelined default)")
     boolean strawman;
@@ -103,9 +91,8 @@ final class RunCommand implements Callable<Integer> {
                 "are streamed: restored again for every step through two slots (default: 100%%, all resident)"})
     String weightsBudget;
 
-    @Option(names = "--prefetch", defaultValue = "4", paramLabel = "N",
-            description = "chunks the host may stage ahead of the secure world (default: ${DEFAULT-VALUE})")
-    int prefetch;
+    @CommandLine.Mixin
+    PackKeyOptions packKey;
 
     @CommandLine.Mixin
     SecureWorldOptions secureWorld;
@@ -119,13 +106,13 @@ final class RunCommand implements Callable<Integer> {
         if (tokens < 0) throw new CommandLine.ParameterException(spec.commandLine(), "-n must be >= 0");
         int nThreads = threads != null ? threads : Parallel.defaultThreads();
         SamplerConfig sampling = new SamplerConfig(temperature, topK, topP, minP, repeatPenalty, 64, seed);
-        if (pack != null || key != null || passphraseFile != null) {
-            if (pack == null || (key == null) == (passphraseFile == null)) {
+        if (pack != null || packKey.localCredentials() > 0) {
+            if (pack == null || packKey.localCredentials() != 1) {
                 throw new CommandLine.ParameterException(spec.commandLine(),
                         "--pack goes with one of --key or --passphrase-file");
             }
             if (model != null) throw new CommandLine.ParameterException(spec.commandLine(), "give --model or --pack, not both");
-            if (prefetch < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--prefetch must be >= 1");
+            if (packKey.prefetch < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--prefetch must be >= 1");
             if (!Files.isRegularFile(pack)) throw new CommandLine.ParameterException(spec.commandLine(), "pack not found: " + pack);
             return runInSecureWorld(null, nThreads, sampling);
         }
@@ -179,7 +166,7 @@ final class RunCommand implements Callable<Integer> {
             EnclaveSettings settings = secureWorld.settings(backend, modelBytes, nThreads, spec);
             if (packFile != null) {
                 try {
-                    settings = EnclaveModelRunner.withRingFor(settings, packFile, prefetch);
+                    settings = EnclaveModelRunner.withRingFor(settings, packFile, packKey.prefetch);
                 } catch (IllegalArgumentException e) {
                     throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
                 }
@@ -244,8 +231,7 @@ final class RunCommand implements Callable<Integer> {
         }
         long start = System.nanoTime();
         EnclaveModelRunner.PackFeed feed;
-        try (Credential credential = key != null ? Credential.of(KeyFiles.readRecipientKey(key))
-                : Credential.passphraseFile(passphraseFile);
+        try (Credential credential = packKey.credentialOrNull();
              ByteProgress progress = ByteProgress.start("restore", m.plaintextSize(), strawman && m.plaintextSize() > (64L << 20))) {
             // Secret pages first, with every thread, then decryption beside compute: populating memfd_secret pages
             // slows compute on the other cores by about 40% and is itself halved (docs/benchmarks.md).
@@ -253,7 +239,8 @@ final class RunCommand implements Callable<Integer> {
                 err.printf(Locale.ROOT, "preparing %.0f MiB of secret memory for the weights (the kernel hands out "
                         + "memfd_secret pages slowly: several seconds per GiB) ...%n", plan.weightBytes() / 1048576.0);
             }
-            feed = runner.loadPack(packFile, plan, credential, minVersion, contextLength, strawman, prefetch, nThreads, progress);
+            feed = runner.loadPack(packFile, plan, credential, packKey.minVersion, contextLength, strawman, packKey.prefetch,
+                    nThreads, progress);
         }
         try {
             double ready = (System.nanoTime() - start) / 1e9;

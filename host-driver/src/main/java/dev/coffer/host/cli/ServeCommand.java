@@ -5,7 +5,6 @@ import dev.coffer.host.net.TlsTrust;
 import dev.coffer.host.server.PackServing;
 import dev.coffer.inference.kernels.Parallel;
 import dev.coffer.pack.Credential;
-import dev.coffer.pack.KeyFiles;
 import dev.coffer.pack.PackFile;
 import dev.coffer.tee.Backend;
 import dev.coffer.tee.Digest;
@@ -33,12 +32,6 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--pack", required = true, paramLabel = "P.cpack", description = "the encrypted model pack to serve")
     Path pack;
 
-    @Option(names = "--key", paramLabel = "R.key", description = "recipient private key that opens the pack")
-    Path key;
-
-    @Option(names = "--passphrase-file", paramLabel = "F", description = "or the pack's passphrase (development packs)")
-    Path passphraseFile;
-
     @Option(names = "--keybroker", paramLabel = "URL",
             description = "or a key broker (coffer keybroker) that releases the key to this secure world after attesting it")
     URI keybroker;
@@ -50,10 +43,6 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--keybroker-pin", paramLabel = "SHA256",
             description = "or the SHA-256 of the key broker's TLS public key (hex; 'coffer keybroker' prints it)")
     String keybrokerPin;
-
-    @Option(names = "--min-version", defaultValue = "0", paramLabel = "N",
-            description = "refuse packs older than this version (rollback protection; default: ${DEFAULT-VALUE})")
-    long minVersion;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "address to listen on (default: ${DEFAULT-VALUE})")
     String host;
@@ -73,9 +62,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = {"-c", "--ctx"}, defaultValue = "2048", description = "context length, capped at the model's (default: ${DEFAULT-VALUE})")
     int contextLength;
 
-    @Option(names = "--prefetch", defaultValue = "4", paramLabel = "N",
-            description = "chunks the host may stage ahead of the secure world (default: ${DEFAULT-VALUE})")
-    int prefetch;
+    @CommandLine.Mixin
+    PackKeyOptions packKey;
 
     @CommandLine.Mixin
     SecureWorldOptions secureWorld;
@@ -85,13 +73,13 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int sources = (key != null ? 1 : 0) + (passphraseFile != null ? 1 : 0) + (keybroker != null ? 1 : 0);
+        int sources = packKey.localCredentials() + (keybroker != null ? 1 : 0);
         if (sources != 1) fail("give exactly one of --key, --passphrase-file or --keybroker");
         if (keybroker != null && (keybrokerCa == null) == (keybrokerPin == null)) {
             fail("--keybroker needs exactly one of --keybroker-ca or --keybroker-pin: the broker is never trusted blindly");
         }
         if ((tlsCert == null) != (tlsKey == null)) fail("--tls-cert and --tls-key go together");
-        if (prefetch < 1) fail("--prefetch must be >= 1");
+        if (packKey.prefetch < 1) fail("--prefetch must be >= 1");
         if (!Files.isRegularFile(pack)) fail("pack not found: " + pack);
         int nThreads = threads != null ? threads : Parallel.defaultThreads();
         Backend backend = secureWorld.backend(spec, "isolated");
@@ -102,14 +90,14 @@ final class ServeCommand implements Callable<Integer> {
         TlsIdentity tls = tlsCert != null ? TlsIdentity.load(tlsCert, tlsKey) : TlsIdentity.selfSigned(List.of(host));
         PrintStream err = System.err;
         PackServing serving;
-        try (Credential credential = key != null ? Credential.of(KeyFiles.readRecipientKey(key))
-                : passphraseFile != null ? Credential.passphraseFile(passphraseFile) : null) {
+        try (Credential credential = packKey.credentialOrNull()) {
             PackServing.KeySource source = credential != null ? new PackServing.KeySource.Local(credential)
                     : new PackServing.KeySource.Broker(keybroker, keybrokerCa != null
                             ? TlsTrust.certificateAuthority(keybrokerCa) : TlsTrust.pinned(pin(keybrokerPin)));
             err.println("starting the secure world (" + backend.teeType() + ") and restoring " + pack + " ...");
-            serving = PackServing.start(new PackServing.Config(pack, source, minVersion, secureWorld.image(backend),
-                    secureWorld.settings(backend, weights, nThreads, spec), prefetch, nThreads, contextLength, host, port, tls),
+            serving = PackServing.start(new PackServing.Config(pack, source, packKey.minVersion, secureWorld.image(backend),
+                    secureWorld.settings(backend, weights, nThreads, spec), packKey.prefetch, nThreads, contextLength, host,
+                    port, tls),
                     line -> err.println("coffer serve: " + line));
         }
         String url = serving.server().url();

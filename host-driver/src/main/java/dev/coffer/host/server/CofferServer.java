@@ -17,6 +17,8 @@ import java.util.function.Supplier;
  * which binds the nonce and the hash of this server's TLS key into its evidence. The OpenAI API joins later.
  */
 public final class CofferServer implements AutoCloseable {
+    /** The attestation endpoint (docs/attestation.md). */
+    public static final String ATTESTATION_PATH = "/v1/attestation";
     /** Requests are small here; larger bodies are refused before they reach a handler. */
     static final int MAX_BODY_BYTES = 1 << 20;
     static final int IDLE_SECONDS = 60;
@@ -42,7 +44,7 @@ public final class CofferServer implements AutoCloseable {
                     m.putAll(health.get());
                     return Answer.json(200, JSONObjectUtils.toJSONString(m));
                 },
-                "GET /v1/attestation", call -> {
+                "GET " + ATTESTATION_PATH, call -> {
                     Nonce nonce;
                     try {
                         nonce = Nonce.parse(call.parameter("nonce").orElseThrow(() -> new IllegalArgumentException(

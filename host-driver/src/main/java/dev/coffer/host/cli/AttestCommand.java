@@ -125,7 +125,10 @@ final class AttestCommand implements Callable<Integer> {
             return;
         }
         out.println("VERDICT: ACCEPTED");
-        if (a.softwareTee()) {
+        if (c.tee() == TeeType.SIM) {
+            out.println("WARNING: the TEE is 'sim', a SIMULATION accepted because you allowed it: there is no isolation "
+                    + "at all; the host reads everything. For development only.");
+        } else if (a.softwareTee()) {
             out.println("WARNING: the TEE is '" + c.tee().id() + "', a SOFTWARE TEE accepted because you allowed it: "
                     + "whoever controls that host can forge this evidence and read your prompts. Use hardware TEEs for "
                     + "anything confidential.");

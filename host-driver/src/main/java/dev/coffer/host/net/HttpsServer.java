@@ -119,8 +119,9 @@ public final class HttpsServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
-        boss.shutdownGracefully().syncUninterruptibly();
-        io.shutdownGracefully().syncUninterruptibly();
+        // A short quiet period: answers in flight are written, and Ctrl-C does not wait Netty's default 2 s.
+        boss.shutdownGracefully(100, 2000, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
+        io.shutdownGracefully(100, 2000, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
         workers.shutdownNow();
     }
 

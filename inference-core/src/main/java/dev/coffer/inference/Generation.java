@@ -70,6 +70,12 @@ public final class Generation {
         return token;
     }
 
+    /** The log-probabilities at the position of the token {@link #next()} returned last (see {@link TokenLogprobs}). */
+    public dev.coffer.inference.sampling.TokenLogprobs logprobs(int top) {
+        if (last == END) throw new IllegalStateException("no token has been generated yet");
+        return dev.coffer.inference.sampling.TokenLogprobs.of(logits, last, top);
+    }
+
     /** The bytes of a token (UTF-8 fragments may split across tokens). */
     public byte[] bytesOf(int token) {
         return tokenizer.tokenBytes(token);

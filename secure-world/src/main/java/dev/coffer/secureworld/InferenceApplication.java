@@ -19,6 +19,8 @@ import dev.coffer.pack.PackManifest;
 import dev.coffer.pack.RecipientPrivateKey;
 import dev.coffer.pack.RestorePlan;
 import dev.coffer.attestation.EvidenceClaims;
+import dev.coffer.secureworld.serving.ServingCalls;
+import dev.coffer.secureworld.serving.ServingEngine;
 import dev.coffer.attestation.Nonce;
 import dev.coffer.attestation.TeeType;
 import dev.coffer.inference.Engine;
@@ -67,6 +69,9 @@ public final class InferenceApplication implements EnclaveApplication {
     private long populateNanos;
     private SecretBufferAllocator buffers;
     private Session session;
+    private LlamaModel model;
+    private int contextLength;
+    private dev.coffer.secureworld.serving.ServingEngine serving;
     private Tokenizer tokenizer;
     private Generation generation;
     private BackwardPopulater populater;
@@ -84,6 +89,7 @@ public final class InferenceApplication implements EnclaveApplication {
         AesGcm.providerName();
         this.enclaveKey = RecipientPrivateKey.generate();
         claims(new byte[8], new byte[0]); // loads the JSON classes before the sandbox closes
+        ServingEngine.warmUp(enclaveKey);
     }
 
     @Override
@@ -102,6 +108,13 @@ public final class InferenceApplication implements EnclaveApplication {
                 .on(InferenceCalls.START, this::start)
                 .on(InferenceCalls.NEXT, this::next)
                 .on(InferenceCalls.STATS_CALL, v -> stats())
+                .on(ServingCalls.SERVE_CONFIGURE, this::serveConfigure)
+                .on(ServingCalls.SERVE_ADMIT, a -> serving().admit(a))
+                .on(ServingCalls.SERVE_STEP, ids -> serving().step(ids))
+                .on(ServingCalls.SERVE_CANCEL, id -> {
+                    serving().cancel(id);
+                    return null;
+                })
                 .build();
     }
 
@@ -286,9 +299,10 @@ public final class InferenceApplication implements EnclaveApplication {
 
     private ModelSummary build(TensorSource weights, int contextLength, long modelBytes) {
         if (contextLength < 0) throw new MalformedMessageException("context length must be >= 0");
-        LlamaModel model = LlamaModel.load(gguf, weights);
+        model = LlamaModel.load(gguf, weights);
         tokenizer = Tokenizer.fromGguf(gguf);
         int ctx = contextLength == 0 ? model.config().contextLength() : Math.min(contextLength, model.config().contextLength());
+        this.contextLength = ctx;
         buffers = new SecretBufferAllocator(context.secretMemory());
         session = model.newSession(buffers, pool, ctx);
         buffers.populate(context.threads());
@@ -363,6 +377,21 @@ public final class InferenceApplication implements EnclaveApplication {
         }
     }
 
+    /** Serving slots over the loaded model; each gets its own session (KV cache in secret memory) on first use. */
+    private Void serveConfigure(int slots) {
+        if (model == null) throw new IllegalStateException("no model is loaded");
+        String name = gguf.findString("general.name").orElse("model");
+        java.util.Optional<String> template = gguf.findString("tokenizer.chat_template");
+        serving = new ServingEngine(tokenizer, () -> model.newSession(buffers, pool, contextLength),
+                messages -> ChatPrompts.render(template, messages), name, enclaveKey, slots);
+        return null;
+    }
+
+    private ServingEngine serving() {
+        if (serving == null) throw new IllegalStateException("serving is not configured (serve-configure after a model is loaded)");
+        return serving;
+    }
+
     private void unload() {
         if (populater != null) populater.stop();
         populater = null;
@@ -370,6 +399,8 @@ public final class InferenceApplication implements EnclaveApplication {
         restoration = null;
         pack = null;
         generation = null;
+        serving = null;
+        model = null;
         session = null;
         tokenizer = null;
         if (buffers != null) buffers.close();

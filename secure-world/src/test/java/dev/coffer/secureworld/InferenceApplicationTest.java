@@ -39,7 +39,7 @@ class InferenceApplicationTest {
                 EnclaveSettings.defaults(Backend.SIM, temp).withSecureMemory(256L << 20).withThreads(2));
     }
 
-    private static void load(Enclave enclave, byte[] model) {
+    static void load(Enclave enclave, byte[] model) {
         enclave.call(InferenceCalls.LOAD_BEGIN, (long) model.length);
         MemorySegment staging = enclave.staging();
         for (int off = 0; off < model.length; ) {
@@ -119,7 +119,7 @@ class InferenceApplicationTest {
         }
     }
 
-    private static String plaintext(Path file, String prompt, int n) throws Exception {
+    static String plaintext(Path file, String prompt, int n) throws Exception {
         try (GgufFile gguf = GgufFile.open(file); Arena arena = Arena.ofShared(); Parallel pool = new Parallel(2)) {
             LlamaModel model = LlamaModel.load(gguf, new GgufTensorSource(gguf));
             var session = model.newSession(BufferAllocator.of(arena), pool, 256);

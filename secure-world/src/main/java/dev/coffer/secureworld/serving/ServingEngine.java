@@ -1,0 +1,200 @@
+package dev.coffer.secureworld.serving;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.coffer.attestation.SealedBodies;
+import dev.coffer.attestation.SealedBodyException;
+import dev.coffer.inference.Generation;
+import dev.coffer.inference.Generator;
+import dev.coffer.inference.model.Session;
+import dev.coffer.inference.sampling.Sampler;
+import dev.coffer.inference.sampling.SamplerConfig;
+import dev.coffer.inference.tokenizer.Tokenizer;
+import dev.coffer.pack.RecipientPrivateKey;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The OpenAI API's data plane inside the secure world: a fixed number of slots, each a session with its own KV
+ * cache (made on first use, in secret memory), holding one running request. The host decides which requests to
+ * admit and when to step (continuous batching); the secure world opens each sealed request, reads it, formats the
+ * chat, generates, and seals each answer message to the client. Plaintext of a request lives only here, for as long
+ * as the request runs.
+ */
+public final class ServingEngine {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Tokenizer tokenizer;
+    private final Supplier<Session> newSession;
+    private final Function<List<OpenAiRequest.Message>, String> chatFormat;
+    private final String modelName;
+    private final RecipientPrivateKey enclaveKey;
+    private final Session[] sessions;
+    private final ServedRequest[] running;
+    private final int[] ids;
+    private int nextId = 1;
+
+    /**
+     * @param chatFormat renders chat messages into the model's prompt text (the model's chat template)
+     * @param modelName  the served model's id; requests may also say {@code default} or leave it out
+     */
+    public ServingEngine(Tokenizer tokenizer, Supplier<Session> newSession, Function<List<OpenAiRequest.Message>, String> chatFormat,
+                         String modelName, RecipientPrivateKey enclaveKey, int slots) {
+        if (slots < 1 || slots > 256) throw new IllegalArgumentException("slots must be 1..256: " + slots);
+        this.tokenizer = tokenizer;
+        this.newSession = newSession;
+        this.chatFormat = chatFormat;
+        this.modelName = modelName;
+        this.enclaveKey = enclaveKey;
+        this.sessions = new Session[slots];
+        this.running = new ServedRequest[slots];
+        this.ids = new int[slots];
+    }
+
+    /** Opens, reads and starts one request, returning its first messages; or refuses it with an error answer. */
+    public ServingCalls.Messages admit(ServingCalls.Admit admit) {
+        String path = admit.route().startsWith("POST ") ? admit.route().substring(5) : "";
+        OpenAiRequest.Kind kind = OpenAiRequest.Kind.ofPath(path).orElseThrow(() ->
+                new IllegalArgumentException("not a generation route: " + admit.route()));
+        SealedBodies.ServerExchange exchange = null;
+        ServedRequest.Answer answer;
+        byte[] body;
+        if (admit.sealed()) {
+            try {
+                exchange = SealedBodies.open(enclaveKey, admit.route(), admit.body());
+            } catch (SealedBodyException e) {
+                // Nothing was opened, so nothing is secret here: the host may read this refusal.
+                return refusal(400, plain(), "sealed_body", e.getMessage(), null);
+            }
+            body = exchange.body();
+            answer = exchange::seal;
+        } else {
+            body = admit.body();
+            answer = plain();
+        }
+        try {
+            OpenAiRequest request;
+            try {
+                request = OpenAiRequest.parse(kind, body);
+            } catch (BadRequestException e) {
+                return refusal(400, answer, "invalid_request_error", e.getMessage(), e.param().orElse(null));
+            }
+            if (request.model().isPresent() && !request.model().get().equals(modelName)
+                    && !request.model().get().equals("default")) {
+                return refusal(404, answer, "model_not_found", "the model '" + request.model().get() + "' does not exist; "
+                        + "this server serves '" + modelName + "' (or say 'default')", "model");
+            }
+            int slot = freeSlot();
+            if (slot < 0) {
+                return refusal(429, answer, "rate_limit_exceeded", "all " + running.length + " slots are busy: retry", null);
+            }
+            if (sessions[slot] == null) sessions[slot] = newSession.get();
+            Session session = sessions[slot];
+            session.reset();
+            String prompt = kind == OpenAiRequest.Kind.CHAT ? chatFormat.apply(request.messages()) : request.prompt();
+            int[] tokens = tokenizer.encode(prompt, true, kind == OpenAiRequest.Kind.CHAT);
+            int room = session.contextLength() - tokens.length;
+            if (room < 1) {
+                return refusal(400, answer, "context_length_exceeded", "the prompt has " + tokens.length
+                        + " tokens; this server's context holds " + session.contextLength(), "messages");
+            }
+            int maxTokens = Math.min(request.maxTokens().orElse(room), room);
+            long seed = request.seed().orElseGet(RANDOM::nextLong);
+            SamplerConfig sampling = new SamplerConfig(request.temperature(), 0, request.topP(), 0f, 1f, 64, seed);
+            Generation generation = new Generator(tokenizer, session, new Sampler(sampling)).start(tokens, maxTokens, false);
+            int id = nextId++;
+            String responseId = (kind == OpenAiRequest.Kind.CHAT ? "chatcmpl-" : "cmpl-") + HexFormat.of().formatHex(randomBytes());
+            ServedRequest served = new ServedRequest(request, generation, tokenizer, answer, responseId, modelName, tokens.length);
+            running[slot] = served;
+            ids[slot] = id;
+            List<byte[]> first = served.step();
+            if (served.finished()) running[slot] = null;
+            return new ServingCalls.Messages(id, 200, request.stream(), first, served.finished());
+        } finally {
+            if (exchange != null) java.util.Arrays.fill(body, (byte) 0);
+        }
+    }
+
+    /** One token for each of {@code requestIds} that is still running; finished requests free their slot. */
+    public List<ServingCalls.Messages> step(int[] requestIds) {
+        List<ServingCalls.Messages> out = new ArrayList<>(requestIds.length);
+        for (int id : requestIds) {
+            int slot = slotOf(id);
+            if (slot < 0) {
+                out.add(new ServingCalls.Messages(id, 410, false, List.of(), true));
+                continue;
+            }
+            ServedRequest r = running[slot];
+            List<byte[]> messages = r.step();
+            if (r.finished()) running[slot] = null;
+            out.add(new ServingCalls.Messages(id, 200, r.stream(), messages, r.finished()));
+        }
+        return out;
+    }
+
+    public void cancel(int id) {
+        int slot = slotOf(id);
+        if (slot >= 0) {
+            running[slot].cancel();
+            running[slot] = null;
+        }
+    }
+
+    /**
+     * Runs the request path once without a model (seal to itself, open, read, refuse): its classes load while files
+     * can still be opened, before the isolated secure world's sandbox closes.
+     */
+    public static void warmUp(RecipientPrivateKey enclaveKey) {
+        ServingEngine idle = new ServingEngine(null, () -> {
+            throw new IllegalStateException("no model during warm-up");
+        }, messages -> "", "warm-up", enclaveKey, 1);
+        String route = "POST " + OpenAiRequest.Kind.CHAT.path;
+        SealedBodies.ClientExchange client = SealedBodies.seal(enclaveKey.publicKey(), route,
+                "{\"model\":\"other\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"stop\":[\"a\"]}"
+                        .getBytes(StandardCharsets.UTF_8));
+        ServingCalls.Messages refused = idle.admit(new ServingCalls.Admit(route, true, client.request()));
+        client.open(refused.messages().getFirst());
+        new TextAssembler(List.of("ab")).add("xa".getBytes(StandardCharsets.UTF_8));
+    }
+
+    public int slots() {
+        return running.length;
+    }
+
+    private int freeSlot() {
+        for (int i = 0; i < running.length; i++) if (running[i] == null) return i;
+        return -1;
+    }
+
+    private int slotOf(int id) {
+        for (int i = 0; i < running.length; i++) if (running[i] != null && ids[i] == id) return i;
+        return -1;
+    }
+
+    private static ServedRequest.Answer plain() {
+        return (plaintext, last) -> plaintext;
+    }
+
+    /** An OpenAI-style error object as the (sealed, when the request was) answer. */
+    private static ServingCalls.Messages refusal(int status, ServedRequest.Answer answer, String code, String message, String param) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("message", message);
+        e.put("type", status == 429 ? "rate_limit_error" : "invalid_request_error");
+        e.put("param", param);
+        e.put("code", code);
+        byte[] json = JSONObjectUtils.toJSONString(Map.of("error", e)).getBytes(StandardCharsets.UTF_8);
+        return new ServingCalls.Messages(-1, status, false, List.of(answer.wrap(json, true)), true);
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[12];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+}

@@ -378,13 +378,13 @@ public final class InferenceApplication implements EnclaveApplication {
     }
 
     /** Serving slots over the loaded model; each gets its own session (KV cache in secret memory) on first use. */
-    private Void serveConfigure(int slots) {
+    private String serveConfigure(int slots) {
         if (model == null) throw new IllegalStateException("no model is loaded");
         String name = gguf.findString("general.name").orElse("model");
         java.util.Optional<String> template = gguf.findString("tokenizer.chat_template");
         serving = new ServingEngine(tokenizer, () -> model.newSession(buffers, pool, contextLength),
                 messages -> ChatPrompts.render(template, messages), name, enclaveKey, slots);
-        return null;
+        return name;
     }
 
     private ServingEngine serving() {

@@ -3,13 +3,11 @@ package dev.coffer.host.cli;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.coffer.attestation.Appraisal;
 import dev.coffer.attestation.Check;
-import dev.coffer.attestation.Evidence;
 import dev.coffer.attestation.EvidenceClaims;
-import dev.coffer.attestation.Nonce;
 import dev.coffer.attestation.Policy;
 import dev.coffer.attestation.TeeType;
 import dev.coffer.attestation.Verifier;
-import dev.coffer.host.net.HttpsClient;
+import dev.coffer.host.client.AttestedServer;
 import dev.coffer.host.net.TlsTrust;
 import dev.coffer.pack.PackDigest;
 import java.io.PrintStream;
@@ -21,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -67,16 +64,8 @@ final class AttestCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Policy policy = policy();
-        Nonce nonce = Nonce.random();
         TlsTrust trust = tlsCa == null ? TlsTrust.untilAttested() : TlsTrust.certificateAuthority(tlsCa);
-        HttpsClient.Reply reply = new HttpsClient(trust, Duration.ofSeconds(timeoutSeconds))
-                .get(HttpsClient.resolve(server, dev.coffer.host.server.CofferServer.ATTESTATION_PATH + "?nonce=" + nonce.base64Url()));
-        if (reply.status() != 200) {
-            throw new CommandFailedException(server + " answered the attestation request with HTTP " + reply.status()
-                    + ": " + dev.coffer.attestation.KeyBrokerMessages.errorMessage(reply.body()));
-        }
-        Evidence evidence = Evidence.parse(reply.body());
-        Appraisal appraisal = new Verifier(policy).appraise(evidence, nonce, Optional.of(reply.serverKey()));
+        Appraisal appraisal = AttestedServer.attest(server, new Verifier(policy), trust, Duration.ofSeconds(timeoutSeconds));
         PrintStream out = System.out;
         if (json) out.println(toJson(appraisal, policy));
         else printTable(out, appraisal, policy);

@@ -2,6 +2,7 @@ package dev.coffer.host.cli;
 
 import dev.coffer.host.net.TlsIdentity;
 import dev.coffer.host.net.TlsTrust;
+import dev.coffer.host.server.GenerationScheduler;
 import dev.coffer.host.server.PackServing;
 import dev.coffer.inference.kernels.Parallel;
 import dev.coffer.pack.Credential;
@@ -21,8 +22,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Serve an encrypted pack from a secure world over HTTPS (TLS 1.3): GET /health and "
-                + "GET /v1/attestation?nonce=... (docs/attestation.md); the OpenAI API comes later.",
+        description = {"Serve an encrypted pack from a secure world over HTTPS (TLS 1.3): the OpenAI API (POST "
+                + "/v1/chat/completions and /v1/completions with sealed bodies, GET /v1/models), GET /v1/attestation?nonce=... "
+                + "(docs/attestation.md), GET /health and GET /metrics.",
             "",
             "The pack's key comes from a recipient key file (--key; this host then holds the key) or from a key broker "
                 + "(--keybroker) that releases it only to an attested secure world, sealed to a key this host never sees.",
@@ -62,6 +64,19 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = {"-c", "--ctx"}, defaultValue = "2048", description = "context length, capped at the model's (default: ${DEFAULT-VALUE})")
     int contextLength;
 
+    @Option(names = "--max-batch", defaultValue = "4", paramLabel = "N",
+            description = "requests generated together, one secure-world step per token for all (default: ${DEFAULT-VALUE})")
+    int maxBatch;
+
+    @Option(names = "--max-queue", defaultValue = "64", paramLabel = "N",
+            description = "requests waiting beyond the batch; more are answered 429 (default: ${DEFAULT-VALUE})")
+    int maxQueue;
+
+    @Option(names = "--allow-plaintext",
+            description = {"also accept plain JSON request bodies (development only: this host then sees prompts and",
+                "completions); by default only sealed bodies are accepted (docs/sealed-bodies.md)"})
+    boolean allowPlaintext;
+
     @CommandLine.Mixin
     PackKeyOptions packKey;
 
@@ -97,7 +112,7 @@ final class ServeCommand implements Callable<Integer> {
             err.println("starting the secure world (" + backend.teeType() + ") and restoring " + pack + " ...");
             serving = PackServing.start(new PackServing.Config(pack, source, packKey.minVersion, secureWorld.image(backend),
                     secureWorld.settings(backend, weights, nThreads, spec), packKey.prefetch, nThreads, contextLength, host,
-                    port, tls),
+                    port, tls, limits(), allowPlaintext),
                     line -> err.println("coffer serve: " + line));
         }
         String url = serving.server().url();
@@ -107,6 +122,10 @@ final class ServeCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "  TLS key sha256:%s (bound into every attestation)%n", tls.publicKeyHash().hex());
         err.printf(Locale.ROOT, "clients check it with: ./coffer attest %s%s%n", url,
                 backend == Backend.ISOLATED ? " --allow-tee isolated" : backend == Backend.SIM ? " --policy P (with \"allowed_tee\": [\"sim\"], \"allow_debug\": true)" : "");
+        if (allowPlaintext) {
+            err.println("WARNING: --allow-plaintext: plain JSON requests are accepted, and this host sees their prompts "
+                    + "and completions. For development only.");
+        }
         err.println("Ctrl-C stops the server and the secure world (its secret memory is wiped).");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -115,6 +134,14 @@ final class ServeCommand implements Callable<Integer> {
         }, "coffer-serve-stop"));
         stopped.await();
         return 0;
+    }
+
+    private GenerationScheduler.Limits limits() {
+        try {
+            return new GenerationScheduler.Limits(maxBatch, maxQueue);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     private Digest pin(String hex) {

@@ -13,6 +13,9 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -25,7 +28,10 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
+import io.netty.channel.ChannelHandler;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -41,12 +47,18 @@ import java.util.concurrent.RejectedExecutionException;
  * with another method a 405, a handler's failure a 500 that says nothing about the failure (the log does).
  */
 public final class HttpsServer implements AutoCloseable {
-    /** One request as a handler sees it. */
-    public record Call(String method, String path, Map<String, List<String>> query, byte[] body) {
+    /** One request as a handler sees it, and the way to answer it later ({@link Answer#DEFERRED}). */
+    public record Call(String method, String path, Map<String, List<String>> query, Map<String, String> headers,
+                       byte[] body, Responder responder) {
         /** The single value of a query parameter, if given once. */
         public java.util.Optional<String> parameter(String name) {
             List<String> v = query.get(name);
             return v == null || v.size() != 1 ? java.util.Optional.empty() : java.util.Optional.of(v.getFirst());
+        }
+
+        /** A request header (names are lower case). */
+        public java.util.Optional<String> header(String name) {
+            return java.util.Optional.ofNullable(headers.get(name.toLowerCase(java.util.Locale.ROOT)));
         }
 
         public String bodyText() {
@@ -54,11 +66,42 @@ public final class HttpsServer implements AutoCloseable {
         }
     }
 
-    /** One answer. */
-    public record Answer(int status, String contentType, byte[] body) {
+    /** One whole answer. {@link #DEFERRED}: the handler answers later through {@link Call#responder()}. */
+    public record Answer(int status, String contentType, byte[] body, Map<String, String> headers) {
+        public static final Answer DEFERRED = new Answer(0, "", new byte[0], Map.of());
+
+        public Answer(int status, String contentType, byte[] body) {
+            this(status, contentType, body, Map.of());
+        }
+
         public static Answer json(int status, String json) {
             return new Answer(status, "application/json", json.getBytes(StandardCharsets.UTF_8));
         }
+
+        public Answer withHeader(String name, String value) {
+            Map<String, String> h = new java.util.LinkedHashMap<>(headers);
+            h.put(name, value);
+            return new Answer(status, contentType, body, h);
+        }
+    }
+
+    /** Answers one request from any thread: whole, or as server-sent events. */
+    public interface Responder {
+        void send(Answer answer);
+
+        /** Sends the headers of a {@code text/event-stream} answer; events follow. */
+        EventStream startEvents(int status);
+
+        /** Runs when the client's connection closes (at once if it already has). */
+        void onClose(Runnable action);
+    }
+
+    /** Server-sent events: each {@link #event} is one {@code data:} line and a blank line. */
+    public interface EventStream {
+        void event(String data);
+
+        /** Ends the answer (the connection stays open for the next request when the client keeps it alive). */
+        void end();
     }
 
     @FunctionalInterface
@@ -86,6 +129,27 @@ public final class HttpsServer implements AutoCloseable {
      */
     public static HttpsServer start(String host, int port, SslContext tls, Map<String, Handler> routes, int maxBodyBytes,
                                     int idleSeconds, java.util.function.Consumer<String> log) throws InterruptedException {
+        return bind(host, port, java.util.Objects.requireNonNull(tls, "tls"), routes, maxBodyBytes, idleSeconds, log);
+    }
+
+    /**
+     * Plain HTTP, for the client proxy's local side only: it binds loopback addresses and nothing else, so what
+     * crosses it never leaves the machine.
+     */
+    public static HttpsServer startLoopback(String host, int port, Map<String, Handler> routes, int maxBodyBytes,
+                                            int idleSeconds, java.util.function.Consumer<String> log) throws InterruptedException {
+        try {
+            if (!java.net.InetAddress.getByName(host).isLoopbackAddress()) {
+                throw new IllegalArgumentException(host + " is not a loopback address: plain HTTP is served on 127.0.0.1 or ::1 only");
+            }
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("unknown host " + host);
+        }
+        return bind(host, port, null, routes, maxBodyBytes, idleSeconds, log);
+    }
+
+    private static HttpsServer bind(String host, int port, SslContext tls, Map<String, Handler> routes, int maxBodyBytes,
+                                    int idleSeconds, java.util.function.Consumer<String> log) throws InterruptedException {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup io = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
@@ -95,9 +159,9 @@ public final class HttpsServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
-                            c.pipeline().addLast(new ReadTimeoutHandler(idleSeconds))
-                                    .addLast(tls.newHandler(c.alloc()))
-                                    .addLast(new HttpServerCodec())
+                            c.pipeline().addLast(new IdleStateHandler(0, 0, idleSeconds));
+                            if (tls != null) c.pipeline().addLast(tls.newHandler(c.alloc()));
+                            c.pipeline().addLast(new HttpServerCodec())
                                     .addLast(new HttpServerKeepAliveHandler())
                                     .addLast(new HttpObjectAggregator(maxBodyBytes))
                                     .addLast(router);
@@ -125,7 +189,10 @@ public final class HttpsServer implements AutoCloseable {
         workers.shutdownNow();
     }
 
-    @io.netty.channel.ChannelHandler.Sharable
+    private static final AttributeKey<java.util.concurrent.atomic.AtomicInteger> IN_FLIGHT =
+            AttributeKey.valueOf("coffer-in-flight");
+
+    @ChannelHandler.Sharable
     private static final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final Map<String, Handler> routes;
         private final ExecutorService workers;
@@ -155,7 +222,11 @@ public final class HttpsServer implements AutoCloseable {
             }
             byte[] body = new byte[request.content().readableBytes()];
             request.content().readBytes(body);
-            Call call = new Call(method, uri.path(), uri.parameters(), body);
+            Map<String, String> headers = new java.util.HashMap<>();
+            request.headers().forEach(h -> headers.putIfAbsent(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue()));
+            inFlight(ctx).incrementAndGet();
+            Call call = new Call(method, uri.path(), uri.parameters(), Map.copyOf(headers), body,
+                    new ChannelResponder(ctx, keepAlive));
             try {
                 workers.execute(() -> {
                     Answer answer;
@@ -165,12 +236,27 @@ public final class HttpsServer implements AutoCloseable {
                         log.accept(method + " " + uri.path() + " failed: " + e);
                         answer = Answer.json(500, error(500, "internal error; the server's log has the cause"));
                     }
-                    Answer a = answer;
-                    ctx.executor().execute(() -> reply(ctx, keepAlive, a));
+                    if (answer != Answer.DEFERRED) call.responder().send(answer);
                 });
             } catch (RejectedExecutionException e) {
                 reply(ctx, false, Answer.json(503, error(503, "the server is shutting down")));
             }
+        }
+
+        /** Idle connections close, unless an answer is still being generated for them (streamed or not). */
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+            if (event instanceof IdleStateEvent) {
+                if (inFlight(ctx).get() == 0) ctx.close();
+            } else {
+                super.userEventTriggered(ctx, event);
+            }
+        }
+
+        static java.util.concurrent.atomic.AtomicInteger inFlight(ChannelHandlerContext ctx) {
+            var attr = ctx.channel().attr(IN_FLIGHT);
+            attr.setIfAbsent(new java.util.concurrent.atomic.AtomicInteger());
+            return attr.get();
         }
 
         @Override
@@ -185,12 +271,68 @@ public final class HttpsServer implements AutoCloseable {
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, a.contentType())
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, a.body().length)
                     .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+            a.headers().forEach((name, value) -> r.headers().set(name, value));
             if (keepAlive) {
                 HttpUtil.setKeepAlive(r, true);
                 ctx.writeAndFlush(r);
             } else {
                 ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
             }
+        }
+    }
+
+    /** Writes one request's answer on its channel's event loop, whichever thread answers. */
+    private static final class ChannelResponder implements Responder {
+        private final ChannelHandlerContext ctx;
+        private final boolean keepAlive;
+        private final java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
+
+        ChannelResponder(ChannelHandlerContext ctx, boolean keepAlive) {
+            this.ctx = ctx;
+            this.keepAlive = keepAlive;
+        }
+
+        @Override
+        public void send(Answer answer) {
+            if (!answered.compareAndSet(false, true)) throw new IllegalStateException("this request was answered already");
+            ctx.executor().execute(() -> {
+                Router.inFlight(ctx).decrementAndGet();
+                Router.reply(ctx, keepAlive, answer);
+            });
+        }
+
+        @Override
+        public EventStream startEvents(int status) {
+            if (!answered.compareAndSet(false, true)) throw new IllegalStateException("this request was answered already");
+            DefaultHttpResponse r = new DefaultHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream")
+                    .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
+                    .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            HttpUtil.setKeepAlive(r, keepAlive);
+            ctx.executor().execute(() -> ctx.writeAndFlush(r));
+            return new EventStream() {
+                @Override
+                public void event(String data) {
+                    byte[] b = ("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8);
+                    ctx.executor().execute(() -> ctx.writeAndFlush(new DefaultHttpContent(
+                            Unpooled.wrappedBuffer(b))));
+                }
+
+                @Override
+                public void end() {
+                    ctx.executor().execute(() -> {
+                        Router.inFlight(ctx).decrementAndGet();
+                        var f = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+                        if (!keepAlive) f.addListener(ChannelFutureListener.CLOSE);
+                    });
+                }
+            };
+        }
+
+        @Override
+        public void onClose(Runnable action) {
+            ctx.channel().closeFuture().addListener(f -> action.run());
         }
     }
 

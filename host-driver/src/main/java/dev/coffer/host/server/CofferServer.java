@@ -14,12 +14,13 @@ import java.util.function.Supplier;
 /**
  * What {@code coffer serve} runs: HTTPS (TLS 1.3) in front of a secure world that serves a pack. The host answers
  * {@code GET /health} itself and relays {@code GET /v1/attestation?nonce=…} (docs/attestation.md) to the secure world,
- * which binds the nonce and the hash of this server's TLS key into its evidence. The OpenAI API joins later.
+ * which binds the nonce and the hash of this server's TLS key into its evidence; more routes (the OpenAI API) are
+ * added by the caller.
  */
 public final class CofferServer implements AutoCloseable {
     /** The attestation endpoint (docs/attestation.md). */
     public static final String ATTESTATION_PATH = "/v1/attestation";
-    /** Requests are small here; larger bodies are refused before they reach a handler. */
+    /** Larger request bodies are refused (413) before they reach a handler. */
     static final int MAX_BODY_BYTES = 1 << 20;
     static final int IDLE_SECONDS = 60;
 
@@ -35,9 +36,11 @@ public final class CofferServer implements AutoCloseable {
      * @param health what {@code /health} reports besides {@code "status": "ok"} (TEE type, pack, restoration)
      */
     public static CofferServer start(String host, int port, TlsIdentity tls, Attester attester,
-                                     Supplier<Map<String, Object>> health, Consumer<String> log) throws InterruptedException {
+                                     Supplier<Map<String, Object>> health, Map<String, HttpsServer.Handler> more,
+                                     Consumer<String> log) throws InterruptedException {
         byte[] tlsKeyHash = tls.publicKeyHash().bytes();
-        Map<String, HttpsServer.Handler> routes = Map.of(
+        Map<String, HttpsServer.Handler> routes = new java.util.HashMap<>(more);
+        routes.putAll(Map.of(
                 "GET /health", call -> {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("status", "ok");
@@ -53,7 +56,7 @@ public final class CofferServer implements AutoCloseable {
                         return Answer.json(400, HttpsServer.error(400, e.getMessage()));
                     }
                     return Answer.json(200, attester.attest(nonce, tlsKeyHash).toJson());
-                });
+                }));
         return new CofferServer(HttpsServer.start(host, port, tls.serverContext(), routes, MAX_BODY_BYTES, IDLE_SECONDS, log),
                 host);
     }

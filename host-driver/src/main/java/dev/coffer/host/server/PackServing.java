@@ -41,11 +41,13 @@ public final class PackServing implements AutoCloseable {
     }
 
     public record Config(Path pack, KeySource key, long minVersion, EnclaveImage image, EnclaveSettings settings,
-                         int prefetch, int threads, int contextLength, String host, int port, TlsIdentity tls) {
+                         int prefetch, int threads, int contextLength, String host, int port, TlsIdentity tls,
+                         GenerationScheduler.Limits limits, boolean allowPlaintext) {
         public Config {
             Objects.requireNonNull(pack, "pack");
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(tls, "tls");
+            Objects.requireNonNull(limits, "limits");
         }
     }
 
@@ -53,18 +55,22 @@ public final class PackServing implements AutoCloseable {
     private final Enclave enclave;
     private final EnclaveModelRunner.PackFeed feed;
     private final CofferServer server;
+    private final GenerationScheduler scheduler;
 
-    private PackServing(PackFile pack, Enclave enclave, EnclaveModelRunner.PackFeed feed, CofferServer server) {
+    private PackServing(PackFile pack, Enclave enclave, EnclaveModelRunner.PackFeed feed, CofferServer server,
+                        GenerationScheduler scheduler) {
         this.pack = pack;
         this.enclave = enclave;
         this.feed = feed;
         this.server = server;
+        this.scheduler = scheduler;
     }
 
     public static PackServing start(Config c, Consumer<String> log) throws IOException, InterruptedException {
         PackFile pack = PackFile.open(c.pack());
         Enclave enclave = null;
         EnclaveModelRunner.PackFeed feed = null;
+        GenerationScheduler scheduler = null;
         try {
             enclave = Enclave.create(c.image(), EnclaveModelRunner.withRingFor(c.settings(), pack, c.prefetch()));
             EnclaveModelRunner runner = new EnclaveModelRunner(enclave);
@@ -79,10 +85,15 @@ public final class PackServing implements AutoCloseable {
             feed = runner.loadPack(pack, RestorePlan.resident(pack.manifest()), unlock, c.minVersion(), c.contextLength(),
                     false, c.prefetch(), c.threads(), n -> { });
             Enclave e = enclave;
+            ServingMetrics metrics = new ServingMetrics(() -> e.stats().ecalls(),
+                    () -> runner.restoreStatus().restoredChunks(), () -> pack.manifest().chunks().size());
+            scheduler = new GenerationScheduler(enclave, c.limits(), metrics, log);
             CofferServer server = CofferServer.start(c.host(), c.port(), c.tls(), new EnclaveAttester(enclave),
-                    () -> health(e, runner, pack), log);
-            return new PackServing(pack, enclave, feed, server);
+                    () -> health(e, runner, pack), OpenAiRoutes.routes(scheduler, metrics, scheduler.modelId(),
+                            c.allowPlaintext()), log);
+            return new PackServing(pack, enclave, feed, server, scheduler);
         } catch (IOException | InterruptedException | RuntimeException ex) {
+            if (scheduler != null) scheduler.close();
             if (feed != null) feed.abort();
             if (enclave != null) enclave.close();
             pack.close();
@@ -116,6 +127,7 @@ public final class PackServing implements AutoCloseable {
     public void close() {
         try {
             server.close();
+            scheduler.close();
         } finally {
             try {
                 feed.abort();

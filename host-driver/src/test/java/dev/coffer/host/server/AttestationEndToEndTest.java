@@ -69,7 +69,7 @@ class AttestationEndToEndTest {
 
     private static PackServing serve(URI broker, TlsTrust trust, TlsIdentity tls) throws Exception {
         return PackServing.start(new PackServing.Config(brokerPack, new PackServing.KeySource.Broker(broker, trust), 0,
-                image, settings(), 4, 2, 256, "127.0.0.1", 0, tls), line -> { });
+                image, settings(), 4, 2, 256, "127.0.0.1", 0, tls, new GenerationScheduler.Limits(2, 4), false), line -> { });
     }
 
     private static Map<String, Object> health(String url) throws Exception {

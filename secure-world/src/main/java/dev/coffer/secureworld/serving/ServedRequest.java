@@ -37,8 +37,11 @@ final class ServedRequest {
     private boolean finished;
     private boolean sentRole;
 
-    ServedRequest(OpenAiRequest request, Generation generation, Tokenizer tokenizer, Answer answer, String id,
-                  String model, int promptTokens) {
+    private final boolean sealed;
+
+    ServedRequest(OpenAiRequest request, Generation generation, Tokenizer tokenizer, Answer answer, boolean sealed,
+                  String id, String model, int promptTokens) {
+        this.sealed = sealed;
         this.request = request;
         this.generation = generation;
         this.tokenizer = tokenizer;
@@ -52,6 +55,10 @@ final class ServedRequest {
 
     boolean finished() {
         return finished;
+    }
+
+    boolean sealed() {
+        return sealed;
     }
 
     boolean stream() {

@@ -27,10 +27,10 @@ public final class ServingCalls {
 
     /**
      * What a request produced: its id (-1 when refused), the HTTP status for the host to answer with, whether it
-     * streams, the answer messages (each sealed when the request was; the last one ends the answer), and whether it
-     * is finished.
+     * streams, whether the messages are sealed (they are whenever the request was and opened), the answer messages
+     * (the last one ends the answer), and whether it is finished.
      */
-    public record Messages(int id, int status, boolean stream, List<byte[]> messages, boolean finished) {
+    public record Messages(int id, int status, boolean stream, boolean sealed, List<byte[]> messages, boolean finished) {
         public Messages {
             messages = List.copyOf(messages);
         }
@@ -51,7 +51,7 @@ public final class ServingCalls {
     static final Codec<Messages> MESSAGES = new Codec<>() {
         @Override
         public void write(Messages v, MessageWriter out) {
-            out.writeInt(v.id()).writeInt(v.status()).writeBoolean(v.stream()).writeBoolean(v.finished())
+            out.writeInt(v.id()).writeInt(v.status()).writeBoolean(v.stream()).writeBoolean(v.sealed()).writeBoolean(v.finished())
                     .writeInt(v.messages().size());
             for (byte[] m : v.messages()) out.writeBytes(m);
         }
@@ -61,11 +61,12 @@ public final class ServingCalls {
             int id = in.readInt("id");
             int status = in.readInt("status");
             boolean stream = in.readBoolean("stream");
+            boolean sealed = in.readBoolean("sealed");
             boolean finished = in.readBoolean("finished");
             int n = in.readCount("messages", 1 << 16);
             List<byte[]> messages = new ArrayList<>(n);
             for (int i = 0; i < n; i++) messages.add(in.readBytes("message"));
-            return new Messages(id, status, stream, messages, finished);
+            return new Messages(id, status, stream, sealed, messages, finished);
         }
     };
 
@@ -109,8 +110,9 @@ public final class ServingCalls {
         }
     };
 
-    /** Set how many requests may run at once (each gets its own KV cache in secret memory, made on first use). */
-    public static final Ecall<Integer, Void> SERVE_CONFIGURE = Ecall.of(220, "serve-configure", INT, Codec.NONE);
+    /** Set how many requests may run at once (each gets its own KV cache in secret memory, made on first use);
+     *  returns the served model's id (what {@code GET /v1/models} lists and requests name). */
+    public static final Ecall<Integer, String> SERVE_CONFIGURE = Ecall.of(220, "serve-configure", INT, Codec.STRING);
     /** Open and read one request, prefill it and produce its first token (or refuse it, with the reason sealed). */
     public static final Ecall<Admit, Messages> SERVE_ADMIT = Ecall.of(221, "serve-admit", ADMIT_REQUEST, MESSAGES);
     /** One token for each of these running requests: one crossing per decode iteration for the whole batch. */

@@ -70,7 +70,7 @@ public final class ServingEngine {
                 exchange = SealedBodies.open(enclaveKey, admit.route(), admit.body());
             } catch (SealedBodyException e) {
                 // Nothing was opened, so nothing is secret here: the host may read this refusal.
-                return refusal(400, plain(), "sealed_body", e.getMessage(), null);
+                return refusal(400, false, plain(), "sealed_body", e.getMessage(), null);
             }
             body = exchange.body();
             answer = exchange::seal;
@@ -83,16 +83,16 @@ public final class ServingEngine {
             try {
                 request = OpenAiRequest.parse(kind, body);
             } catch (BadRequestException e) {
-                return refusal(400, answer, "invalid_request_error", e.getMessage(), e.param().orElse(null));
+                return refusal(400, admit.sealed(), answer, "invalid_request_error", e.getMessage(), e.param().orElse(null));
             }
             if (request.model().isPresent() && !request.model().get().equals(modelName)
                     && !request.model().get().equals("default")) {
-                return refusal(404, answer, "model_not_found", "the model '" + request.model().get() + "' does not exist; "
+                return refusal(404, admit.sealed(), answer, "model_not_found", "the model '" + request.model().get() + "' does not exist; "
                         + "this server serves '" + modelName + "' (or say 'default')", "model");
             }
             int slot = freeSlot();
             if (slot < 0) {
-                return refusal(429, answer, "rate_limit_exceeded", "all " + running.length + " slots are busy: retry", null);
+                return refusal(429, admit.sealed(), answer, "rate_limit_exceeded", "all " + running.length + " slots are busy: retry", null);
             }
             if (sessions[slot] == null) sessions[slot] = newSession.get();
             Session session = sessions[slot];
@@ -101,7 +101,7 @@ public final class ServingEngine {
             int[] tokens = tokenizer.encode(prompt, true, kind == OpenAiRequest.Kind.CHAT);
             int room = session.contextLength() - tokens.length;
             if (room < 1) {
-                return refusal(400, answer, "context_length_exceeded", "the prompt has " + tokens.length
+                return refusal(400, admit.sealed(), answer, "context_length_exceeded", "the prompt has " + tokens.length
                         + " tokens; this server's context holds " + session.contextLength(), "messages");
             }
             int maxTokens = Math.min(request.maxTokens().orElse(room), room);
@@ -110,12 +110,13 @@ public final class ServingEngine {
             Generation generation = new Generator(tokenizer, session, new Sampler(sampling)).start(tokens, maxTokens, false);
             int id = nextId++;
             String responseId = (kind == OpenAiRequest.Kind.CHAT ? "chatcmpl-" : "cmpl-") + HexFormat.of().formatHex(randomBytes());
-            ServedRequest served = new ServedRequest(request, generation, tokenizer, answer, responseId, modelName, tokens.length);
+            ServedRequest served = new ServedRequest(request, generation, tokenizer, answer, admit.sealed(), responseId,
+                    modelName, tokens.length);
             running[slot] = served;
             ids[slot] = id;
             List<byte[]> first = served.step();
             if (served.finished()) running[slot] = null;
-            return new ServingCalls.Messages(id, 200, request.stream(), first, served.finished());
+            return new ServingCalls.Messages(id, 200, request.stream(), admit.sealed(), first, served.finished());
         } finally {
             if (exchange != null) java.util.Arrays.fill(body, (byte) 0);
         }
@@ -127,13 +128,13 @@ public final class ServingEngine {
         for (int id : requestIds) {
             int slot = slotOf(id);
             if (slot < 0) {
-                out.add(new ServingCalls.Messages(id, 410, false, List.of(), true));
+                out.add(new ServingCalls.Messages(id, 410, false, false, List.of(), true));
                 continue;
             }
             ServedRequest r = running[slot];
             List<byte[]> messages = r.step();
             if (r.finished()) running[slot] = null;
-            out.add(new ServingCalls.Messages(id, 200, r.stream(), messages, r.finished()));
+            out.add(new ServingCalls.Messages(id, 200, r.stream(), r.sealed(), messages, r.finished()));
         }
         return out;
     }
@@ -182,14 +183,15 @@ public final class ServingEngine {
     }
 
     /** An OpenAI-style error object as the (sealed, when the request was) answer. */
-    private static ServingCalls.Messages refusal(int status, ServedRequest.Answer answer, String code, String message, String param) {
+    private static ServingCalls.Messages refusal(int status, boolean sealed, ServedRequest.Answer answer, String code,
+                                                 String message, String param) {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("message", message);
         e.put("type", status == 429 ? "rate_limit_error" : "invalid_request_error");
         e.put("param", param);
         e.put("code", code);
         byte[] json = JSONObjectUtils.toJSONString(Map.of("error", e)).getBytes(StandardCharsets.UTF_8);
-        return new ServingCalls.Messages(-1, status, false, List.of(answer.wrap(json, true)), true);
+        return new ServingCalls.Messages(-1, status, false, sealed, List.of(answer.wrap(json, true)), true);
     }
 
     private static byte[] randomBytes() {

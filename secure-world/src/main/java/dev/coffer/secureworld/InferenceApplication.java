@@ -1,6 +1,7 @@
 package dev.coffer.secureworld;
 
 import dev.coffer.inference.Generation;
+import dev.coffer.inference.chat.ChatTemplate;
 import dev.coffer.inference.Generator;
 import dev.coffer.inference.gguf.GgufFile;
 import dev.coffer.inference.kernels.Parallel;
@@ -381,9 +382,9 @@ public final class InferenceApplication implements EnclaveApplication {
     private String serveConfigure(int slots) {
         if (model == null) throw new IllegalStateException("no model is loaded");
         String name = gguf.findString("general.name").orElse("model");
-        java.util.Optional<String> template = gguf.findString("tokenizer.chat_template");
+        ChatTemplate template = ChatTemplate.detect(gguf.findString("tokenizer.chat_template"));
         serving = new ServingEngine(tokenizer, () -> model.newSession(buffers, pool, contextLength),
-                messages -> ChatPrompts.render(template, messages), name, enclaveKey, slots);
+                messages -> template.render(messages, true), name, enclaveKey, slots);
         return name;
     }
 

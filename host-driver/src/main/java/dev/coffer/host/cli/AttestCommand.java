@@ -9,7 +9,6 @@ import dev.coffer.attestation.TeeType;
 import dev.coffer.attestation.Verifier;
 import dev.coffer.host.client.AttestedServer;
 import dev.coffer.host.net.TlsTrust;
-import dev.coffer.pack.PackDigest;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
@@ -38,15 +37,8 @@ final class AttestCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "URL", description = "the server, e.g. https://127.0.0.1:8443")
     URI server;
 
-    @Option(names = "--policy", paramLabel = "F", description = "appraisal policy (JSON, see docs/attestation.md)")
-    Path policyFile;
-
-    @Option(names = "--allow-tee", paramLabel = "TYPE",
-            description = "also accept this TEE type (e.g. isolated: a software TEE; the verdict says so loudly)")
-    List<String> allowTee = new ArrayList<>();
-
-    @Option(names = "--expect-pack", paramLabel = "DIGEST", description = "the pack digest the server must serve")
-    String expectPack;
+    @CommandLine.Mixin
+    PolicyOptions policyOptions;
 
     @Option(names = "--tls-ca", paramLabel = "F",
             description = "also require the server's certificate to chain to this CA (PEM), with host name checks")
@@ -63,32 +55,13 @@ final class AttestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Policy policy = policy();
+        Policy policy = policyOptions.policy(spec);
         TlsTrust trust = tlsCa == null ? TlsTrust.untilAttested() : TlsTrust.certificateAuthority(tlsCa);
         Appraisal appraisal = AttestedServer.attest(server, new Verifier(policy), trust, Duration.ofSeconds(timeoutSeconds));
         PrintStream out = System.out;
         if (json) out.println(toJson(appraisal, policy));
         else printTable(out, appraisal, policy);
         return appraisal.accepted() ? 0 : 1;
-    }
-
-    private Policy policy() {
-        Policy p = policyFile == null ? Policy.defaults() : Policy.read(policyFile);
-        for (String t : allowTee) {
-            try {
-                p = p.allowing(TeeType.parse(t));
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--allow-tee: " + e.getMessage());
-            }
-        }
-        if (expectPack != null) {
-            try {
-                p = p.expectingPack(PackDigest.parse(expectPack));
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--expect-pack: " + e.getMessage());
-            }
-        }
-        return p;
     }
 
     private void printTable(PrintStream out, Appraisal a, Policy policy) {

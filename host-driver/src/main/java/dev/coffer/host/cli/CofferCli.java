@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
             "Start with './coffer run' (a tiny built-in demo model) or './coffer run --model X.gguf'."
         },
         subcommands = {RunCommand.class, ModelCommand.class, QuantizeCommand.class, SynthCommand.class, PackCommand.class, TeeCommand.class,
-            ServeCommand.class, AttestCommand.class, KeybrokerCommand.class,
+            ServeCommand.class, AttestCommand.class, ProxyCommand.class, KeybrokerCommand.class,
             CommandLine.HelpCommand.class})
 public final class CofferCli implements Runnable {
     @CommandLine.Spec

@@ -40,10 +40,13 @@ public final class ServingMetrics {
                 .register(registry);
         refusedBySecureWorld = Counter.builder("coffer_refused").description("requests the secure world refused (4xx)")
                 .register(registry);
-        Gauge.builder("coffer_crossings", crossings, s -> s.get().doubleValue())
+        // strong references: Micrometer holds gauge state weakly, and these suppliers have no other owner
+        Gauge.builder("coffer_crossings", crossings, s -> s.get().doubleValue()).strongReference(true)
                 .description("host to secure-world calls so far").register(registry);
-        Gauge.builder("coffer_restored_chunks", restoredChunks, s -> s.get().doubleValue()).register(registry);
-        Gauge.builder("coffer_total_chunks", totalChunks, s -> s.get().doubleValue()).register(registry);
+        Gauge.builder("coffer_restored_chunks", restoredChunks, s -> s.get().doubleValue()).strongReference(true)
+                .register(registry);
+        Gauge.builder("coffer_total_chunks", totalChunks, s -> s.get().doubleValue()).strongReference(true)
+                .register(registry);
     }
 
     void queueDepth(int n) {

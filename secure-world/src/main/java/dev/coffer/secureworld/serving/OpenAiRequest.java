@@ -1,6 +1,7 @@
 package dev.coffer.secureworld.serving;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.coffer.inference.chat.ChatMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,7 @@ import java.util.Optional;
  * {@code logprobs}/{@code top_logprobs}, {@code n} (1 only). Others are ignored, as OpenAI's own server ignores
  * what a model does not use; a known parameter of the wrong type or range is a 400 naming it.
  */
-public record OpenAiRequest(Kind kind, Optional<String> model, List<Message> messages, String prompt,
+public record OpenAiRequest(Kind kind, Optional<String> model, List<ChatMessage> messages, String prompt,
                             Optional<Integer> maxTokens, boolean stream, boolean includeUsage, float temperature,
                             float topP, Optional<Long> seed, List<String> stop, int topLogprobs, boolean logprobs) {
     public enum Kind {
@@ -31,10 +32,6 @@ public record OpenAiRequest(Kind kind, Optional<String> model, List<Message> mes
             for (Kind k : values()) if (k.path.equals(path)) return Optional.of(k);
             return Optional.empty();
         }
-    }
-
-    /** One chat message; {@code developer} is read as {@code system}. */
-    public record Message(String role, String content) {
     }
 
     /** Request bodies larger than this are refused (the host refuses larger HTTP bodies before they get here). */
@@ -63,7 +60,7 @@ public record OpenAiRequest(Kind kind, Optional<String> model, List<Message> mes
         List<String> stop = stops(m.get("stop"));
         int top;
         boolean logprobs;
-        List<Message> messages = List.of();
+        List<ChatMessage> messages = List.of();
         String prompt = "";
         if (kind == Kind.CHAT) {
             messages = messages(m.get("messages"));
@@ -82,11 +79,12 @@ public record OpenAiRequest(Kind kind, Optional<String> model, List<Message> mes
                 seed, stop, top, logprobs);
     }
 
-    private static List<Message> messages(Object v) {
+    /** Chat messages; {@code developer} is read as {@code system}. */
+    private static List<ChatMessage> messages(Object v) {
         if (!(v instanceof List<?> list) || list.isEmpty()) {
             throw new BadRequestException("messages must be a non-empty list", "messages");
         }
-        List<Message> out = new ArrayList<>();
+        List<ChatMessage> out = new ArrayList<>();
         for (Object o : list) {
             if (!(o instanceof Map<?, ?> msg) || !(msg.get("role") instanceof String role)) {
                 throw new BadRequestException("each message is an object with a role", "messages");
@@ -95,7 +93,7 @@ public record OpenAiRequest(Kind kind, Optional<String> model, List<Message> mes
             if (!List.of("system", "user", "assistant").contains(r)) {
                 throw new BadRequestException("message role '" + role + "' is not supported (system, user, assistant)", "messages");
             }
-            out.add(new Message(r, content(msg.get("content"))));
+            out.add(ChatMessage.of(r, content(msg.get("content"))));
         }
         return List.copyOf(out);
     }

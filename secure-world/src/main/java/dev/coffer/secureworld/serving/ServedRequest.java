@@ -162,7 +162,7 @@ final class ServedRequest {
         m.put("object", object);
         m.put("created", created);
         m.put("model", model);
-        m.put("system_fingerprint", "coffer-" + dev.coffer.inference.Engine.NUMERICS);
+        m.put("system_fingerprint", dev.coffer.inference.Engine.NUMERICS);
         return m;
     }
 

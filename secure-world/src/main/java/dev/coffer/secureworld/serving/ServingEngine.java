@@ -32,7 +32,7 @@ public final class ServingEngine {
 
     private final Tokenizer tokenizer;
     private final Supplier<Session> newSession;
-    private final Function<List<OpenAiRequest.Message>, String> chatFormat;
+    private final Function<List<dev.coffer.inference.chat.ChatMessage>, String> chatFormat;
     private final String modelName;
     private final RecipientPrivateKey enclaveKey;
     private final Session[] sessions;
@@ -44,7 +44,7 @@ public final class ServingEngine {
      * @param chatFormat renders chat messages into the model's prompt text (the model's chat template)
      * @param modelName  the served model's id; requests may also say {@code default} or leave it out
      */
-    public ServingEngine(Tokenizer tokenizer, Supplier<Session> newSession, Function<List<OpenAiRequest.Message>, String> chatFormat,
+    public ServingEngine(Tokenizer tokenizer, Supplier<Session> newSession, Function<List<dev.coffer.inference.chat.ChatMessage>, String> chatFormat,
                          String modelName, RecipientPrivateKey enclaveKey, int slots) {
         if (slots < 1 || slots > 256) throw new IllegalArgumentException("slots must be 1..256: " + slots);
         this.tokenizer = tokenizer;

@@ -1,0 +1,169 @@
+package dev.coffer.host.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.coffer.attestation.Policy;
+import dev.coffer.attestation.Verifier;
+import dev.coffer.host.client.AttestedServer;
+import dev.coffer.host.client.ProxyRoutes;
+import dev.coffer.host.net.HttpsClient;
+import dev.coffer.host.net.HttpsServer;
+import dev.coffer.host.net.TlsIdentity;
+import dev.coffer.host.net.TlsTrust;
+import dev.coffer.host.tee.SecureWorldImages;
+import dev.coffer.inference.testing.SharedAssets;
+import dev.coffer.pack.Credential;
+import dev.coffer.pack.PackFixture;
+import dev.coffer.pack.RecipientPrivateKey;
+import dev.coffer.tee.Backend;
+import dev.coffer.tee.EnclaveSettings;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The OpenAI API end to end on 127.0.0.1: a stock HTTP client talks plain JSON to the proxy, which seals to the
+ * isolated secure world behind `coffer serve`; streaming, errors, the model list, sealed-only serving, and the queue.
+ */
+@Timeout(180)
+class ServingEndToEndTest {
+    @TempDir
+    static Path dir;
+    static PackServing serving;
+    static HttpsServer proxy;
+    static AttestedServer attested;
+    static String base;
+    static final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        PackFixture packs = new PackFixture(dir);
+        Path pack = packs.packForAlice("demo.cpack");
+        var image = SecureWorldImages.load(SharedAssets.repoRoot().resolve("secure-world/target/coffer-secure-world.jar"));
+        EnclaveSettings settings = EnclaveSettings.defaults(Backend.ISOLATED, dir.resolve("state")).withSecureMemory(128L << 20)
+                .withThreads(2);
+        try (Credential alice = Credential.of(RecipientPrivateKey.fromRaw(packs.alice.raw()))) {
+            serving = PackServing.start(new PackServing.Config(pack, new PackServing.KeySource.Local(alice), 0, image,
+                    settings, 4, 2, 256, "127.0.0.1", 0, TlsIdentity.selfSigned(List.of()),
+                    new GenerationScheduler.Limits(2, 2), false), line -> { });
+        }
+        attested = new AttestedServer(URI.create(serving.server().url()),
+                new Verifier(Policy.defaults().allowing(dev.coffer.attestation.TeeType.ISOLATED)), Duration.ofSeconds(60),
+                Clock.systemUTC());
+        proxy = HttpsServer.startLoopback("127.0.0.1", 0, ProxyRoutes.routes(attested, line -> { }), 1 << 20, 60, line -> { });
+        base = "http://127.0.0.1:" + proxy.port() + "/v1";
+    }
+
+    @AfterAll
+    static void stop() {
+        if (proxy != null) proxy.close();
+        if (attested != null) attested.close();
+        if (serving != null) serving.close();
+    }
+
+    private static HttpResponse<String> post(String path, String json) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static Map<String, Object> json(String s) throws Exception {
+        return JSONObjectUtils.parse(s);
+    }
+
+    @Test
+    void aChatAnswerThroughTheProxyEqualsItsStreamedDeltas() throws Exception {
+        String request = "{\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":"
+                + "\"Hello\"}],\"max_tokens\":12,\"temperature\":0";
+        HttpResponse<String> whole = post("/chat/completions", request + "}");
+        assertThat(whole.statusCode()).as(whole.body()).isEqualTo(200);
+        Map<String, Object> answer = json(whole.body());
+        Map<?, ?> message = (Map<?, ?>) ((Map<?, ?>) ((List<?>) answer.get("choices")).getFirst()).get("message");
+        String content = (String) message.get("content");
+        assertThat(((Map<?, ?>) answer.get("usage")).get("completion_tokens")).isEqualTo(12L);
+
+        HttpResponse<Stream<String>> streamed = http.send(HttpRequest.newBuilder(URI.create(base + "/chat/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(request
+                        + ",\"stream\":true}")).build(), HttpResponse.BodyHandlers.ofLines());
+        assertThat(streamed.headers().firstValue("content-type")).contains("text/event-stream");
+        List<String> data = streamed.body().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+        assertThat(data.getLast()).isEqualTo("[DONE]");
+        StringBuilder deltas = new StringBuilder();
+        for (String d : data.subList(0, data.size() - 1)) {
+            Map<?, ?> delta = (Map<?, ?>) ((Map<?, ?>) ((List<?>) json(d).get("choices")).getFirst()).get("delta");
+            if (delta.get("content") != null) deltas.append(delta.get("content"));
+        }
+        assertThat(deltas.toString()).isEqualTo(content);
+    }
+
+    @Test
+    void theModelListAndItsErrorsAreOpenAiShaped() throws Exception {
+        HttpResponse<String> models = http.send(HttpRequest.newBuilder(URI.create(base + "/models")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        String id = (String) ((Map<?, ?>) ((List<?>) json(models.body()).get("data")).getFirst()).get("id");
+        assertThat(id).isEqualTo(serving.pack().manifest().model().name());
+        HttpResponse<String> named = post("/completions", JSONObjectUtils.toJSONString(Map.of("model", id, "prompt", "Hi",
+                "max_tokens", 2)));
+        assertThat(named.statusCode()).as(named.body()).isEqualTo(200);
+        HttpResponse<String> other = post("/completions", "{\"model\":\"gpt-4\",\"prompt\":\"Hi\"}");
+        assertThat(other.statusCode()).isEqualTo(404);
+        assertThat(other.body()).contains("model_not_found");
+        HttpResponse<String> bad = post("/chat/completions", "{\"messages\":[{\"role\":\"user\"}], \"top_p\": 7}");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(json(bad.body())).containsKey("error");
+    }
+
+    @Test
+    void theServerItselfTakesOnlySealedBodies() throws Exception {
+        try (HttpsClient direct = new HttpsClient(TlsTrust.untilAttested(), Duration.ofSeconds(10))) {
+            HttpsClient.Reply r = direct.postJson(URI.create(serving.server().url() + "/v1/completions"),
+                    "{\"prompt\":\"my secret prompt\"}");
+            assertThat(r.status()).isEqualTo(400);
+            assertThat(r.body()).contains("accepts only sealed request bodies");
+        }
+    }
+
+    @Test
+    void moreRequestsThanBatchAndQueueGet429AndEveryAcceptedOneCompletes() throws Exception {
+        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            all.add(http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/completions")).header("Content-Type",
+                    "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"Once\",\"max_tokens\":60}"))
+                    .build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        int ok = 0;
+        int busy = 0;
+        for (var f : all) {
+            HttpResponse<String> r = f.get();
+            if (r.statusCode() == 200) {
+                ok++;
+                assertThat(json(r.body()).get("object")).isEqualTo("text_completion");
+            } else {
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
+                assertThat(r.headers().firstValue("retry-after")).contains("1");
+                busy++;
+            }
+        }
+        assertThat(ok + busy).isEqualTo(16);
+        assertThat(ok).isGreaterThanOrEqualTo(4);
+        assertThat(busy).as("2 running + 2 queued at most").isPositive();
+        try (HttpsClient direct = new HttpsClient(TlsTrust.untilAttested(), Duration.ofSeconds(10))) {
+            String metrics = direct.get(URI.create(serving.server().url() + "/metrics")).body();
+            assertThat(metrics).contains("coffer_rejected_busy_total " + busy + ".0").contains("coffer_time_to_first_token_seconds_count");
+        }
+    }
+}

@@ -5,7 +5,6 @@ import dev.coffer.host.net.TlsTrust;
 import dev.coffer.host.server.GenerationScheduler;
 import dev.coffer.host.server.PackServing;
 import dev.coffer.inference.kernels.Parallel;
-import dev.coffer.pack.Credential;
 import dev.coffer.pack.PackFile;
 import dev.coffer.tee.Backend;
 import dev.coffer.tee.Digest;
@@ -104,17 +103,14 @@ final class ServeCommand implements Callable<Integer> {
         }
         TlsIdentity tls = tlsCert != null ? TlsIdentity.load(tlsCert, tlsKey) : TlsIdentity.selfSigned(List.of(host));
         PrintStream err = System.err;
-        PackServing serving;
-        try (Credential credential = packKey.credentialOrNull()) {
-            PackServing.KeySource source = credential != null ? new PackServing.KeySource.Local(credential)
-                    : new PackServing.KeySource.Broker(keybroker, keybrokerCa != null
-                            ? TlsTrust.certificateAuthority(keybrokerCa) : TlsTrust.pinned(pin(keybrokerPin)));
-            err.println("starting the secure world (" + backend.teeType() + ") and restoring " + pack + " ...");
-            serving = PackServing.start(new PackServing.Config(pack, source, packKey.minVersion, secureWorld.image(backend),
-                    secureWorld.settings(backend, weights, nThreads, spec), packKey.prefetch, nThreads, contextLength, host,
-                    port, tls, limits(), allowPlaintext),
-                    line -> err.println("coffer serve: " + line));
-        }
+        // a local key is read again for each secure world (restarts), and wiped after each use
+        PackServing.KeySource source = packKey.localCredentials() > 0 ? new PackServing.KeySource.Local(packKey::credentialOrNull)
+                : new PackServing.KeySource.Broker(keybroker, keybrokerCa != null
+                        ? TlsTrust.certificateAuthority(keybrokerCa) : TlsTrust.pinned(pin(keybrokerPin)));
+        err.println("starting the secure world (" + backend.teeType() + ") and restoring " + pack + " ...");
+        PackServing serving = PackServing.start(new PackServing.Config(pack, source, packKey.minVersion,
+                secureWorld.image(backend), secureWorld.settings(backend, weights, nThreads, spec), packKey.prefetch,
+                nThreads, contextLength, host, port, tls, limits(), allowPlaintext), line -> err.println("coffer serve: " + line));
         String url = serving.server().url();
         err.printf(Locale.ROOT, "serving %s%n", url);
         err.printf(Locale.ROOT, "  tee %s, measurement %s%n", backend.teeType(), serving.enclave().info().identity().measurement().hex());

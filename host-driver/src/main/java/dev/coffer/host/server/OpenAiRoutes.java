@@ -22,8 +22,8 @@ public final class OpenAiRoutes {
      * @param modelId        the served model's id (the pack's model name)
      * @param allowPlaintext accept plain JSON bodies (development): the host then sees prompts and completions
      */
-    public static Map<String, HttpsServer.Handler> routes(GenerationScheduler scheduler, ServingMetrics metrics,
-                                                          String modelId, boolean allowPlaintext) {
+    public static Map<String, HttpsServer.Handler> routes(java.util.function.Supplier<GenerationScheduler> scheduler,
+                                                          ServingMetrics metrics, String modelId, boolean allowPlaintext) {
         long created = System.currentTimeMillis() / 1000;
         Map<String, HttpsServer.Handler> routes = new LinkedHashMap<>();
         for (String path : List.of("/v1/chat/completions", "/v1/completions")) {
@@ -42,7 +42,8 @@ public final class OpenAiRoutes {
         return routes;
     }
 
-    private static Answer generate(GenerationScheduler scheduler, HttpsServer.Call call, boolean allowPlaintext) {
+    private static Answer generate(java.util.function.Supplier<GenerationScheduler> scheduler, HttpsServer.Call call,
+                                   boolean allowPlaintext) {
         String type = call.header("content-type").orElse("").split(";")[0].strip().toLowerCase(java.util.Locale.ROOT);
         boolean sealed = type.equals(GenerationScheduler.SEALED_TYPE);
         if (!sealed && !allowPlaintext) {
@@ -53,7 +54,7 @@ public final class OpenAiRoutes {
         if (!sealed && !type.equals("application/json") && !type.isEmpty()) {
             return Answer.json(400, HttpsServer.error(400, "Content-Type must be application/json or " + GenerationScheduler.SEALED_TYPE));
         }
-        scheduler.submit(new ServingCalls.Admit(call.method() + " " + call.path(), sealed, call.body()), call.responder());
+        scheduler.get().submit(new ServingCalls.Admit(call.method() + " " + call.path(), sealed, call.body()), call.responder());
         return Answer.DEFERRED;
     }
 }

@@ -1,5 +1,6 @@
 package dev.coffer.host.server;
 
+import dev.coffer.attestation.Attester;
 import dev.coffer.attestation.EnclaveAttester;
 import dev.coffer.host.net.HttpsClient;
 import dev.coffer.host.net.TlsIdentity;
@@ -22,17 +23,20 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * {@code coffer serve} without its command line: open the pack, start the secure world, obtain the pack's key
  * (from a local credential, or from a key broker that appraises the secure world first), restore the pack in the
- * secure world, and serve HTTPS in front of it. Closing stops the server, the feeder and the secure world.
+ * secure world, and serve HTTPS in front of it. When the secure world is lost (killed, crashed), the requests in
+ * flight fail with a clear error and a new secure world is started, which restores the pack again (with a new
+ * enclave key: clients verify it again). Closing stops the server, the feeder and the secure world.
  */
 public final class PackServing implements AutoCloseable {
     /** Where the pack's key comes from. */
     public sealed interface KeySource {
-        /** A recipient key or passphrase the operator holds (the host sees the key). */
-        record Local(Credential credential) implements KeySource {
+        /** A recipient key or passphrase the operator holds (the host sees the key); asked again on each restart. */
+        record Local(Supplier<Credential> credential) implements KeySource {
         }
 
         /** A key broker that releases the key only to an attested secure world, sealed to its enclave key. */
@@ -51,63 +55,128 @@ public final class PackServing implements AutoCloseable {
         }
     }
 
-    private final PackFile pack;
-    private final Enclave enclave;
-    private final EnclaveModelRunner.PackFeed feed;
-    private final CofferServer server;
-    private final GenerationScheduler scheduler;
+    /** One secure world serving the pack, and what the host keeps for it. */
+    private record SecureWorld(Enclave enclave, EnclaveModelRunner runner, EnclaveModelRunner.PackFeed feed,
+                               GenerationScheduler scheduler, Attester attester) implements AutoCloseable {
+        boolean alive() {
+            return scheduler.alive() && enclave.info().pid().stream()
+                    .allMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        }
 
-    private PackServing(PackFile pack, Enclave enclave, EnclaveModelRunner.PackFeed feed, CofferServer server,
-                        GenerationScheduler scheduler) {
+        @Override
+        public void close() {
+            try {
+                scheduler.close();
+                feed.abort();
+            } finally {
+                enclave.close();
+            }
+        }
+    }
+
+    private final Config config;
+    private final PackFile pack;
+    private final ServingMetrics metrics;
+    private final Consumer<String> log;
+    private volatile SecureWorld current;
+    private CofferServer server;
+    private Thread supervisor;
+    private volatile boolean closing;
+    private volatile int restarts;
+
+    private PackServing(Config config, PackFile pack, Consumer<String> log) {
+        this.config = config;
         this.pack = pack;
-        this.enclave = enclave;
-        this.feed = feed;
-        this.server = server;
-        this.scheduler = scheduler;
+        this.log = log;
+        this.metrics = new ServingMetrics(() -> current.enclave().stats().ecalls(),
+                () -> current.runner().restoreStatus().restoredChunks(), () -> pack.manifest().chunks().size());
     }
 
     public static PackServing start(Config c, Consumer<String> log) throws IOException, InterruptedException {
-        PackFile pack = PackFile.open(c.pack());
-        Enclave enclave = null;
-        EnclaveModelRunner.PackFeed feed = null;
-        GenerationScheduler scheduler = null;
+        PackServing s = new PackServing(c, PackFile.open(c.pack()), log);
         try {
-            enclave = Enclave.create(c.image(), EnclaveModelRunner.withRingFor(c.settings(), pack, c.prefetch()));
-            EnclaveModelRunner runner = new EnclaveModelRunner(enclave);
-            PackUnlock unlock = switch (c.key()) {
-                case KeySource.Local l -> PackUnlock.of(l.credential());
-                case KeySource.Broker b -> {
-                    log.accept("asking the key broker " + b.url() + " (trusted through " + b.trust() + ") for the pack's key");
-                    yield BrokeredKey.fetch(enclave, runner, pack, c.minVersion(), b.url(),
-                            new HttpsClient(b.trust(), Duration.ofSeconds(30)));
-                }
-            };
-            feed = runner.loadPack(pack, RestorePlan.resident(pack.manifest()), unlock, c.minVersion(), c.contextLength(),
-                    false, c.prefetch(), c.threads(), n -> { });
-            Enclave e = enclave;
-            ServingMetrics metrics = new ServingMetrics(() -> e.stats().ecalls(),
-                    () -> runner.restoreStatus().restoredChunks(), () -> pack.manifest().chunks().size());
-            scheduler = new GenerationScheduler(enclave, c.limits(), metrics, log);
-            CofferServer server = CofferServer.start(c.host(), c.port(), c.tls(), new EnclaveAttester(enclave),
-                    () -> health(e, runner, pack), OpenAiRoutes.routes(scheduler, metrics, scheduler.modelId(),
+            s.current = s.startSecureWorld();
+            Attester attester = (nonce, hostData) -> s.current.attester().attest(nonce, hostData);
+            s.server = CofferServer.start(c.host(), c.port(), c.tls(), attester, s::health,
+                    OpenAiRoutes.routes(() -> s.current.scheduler(), s.metrics, s.current.scheduler().modelId(),
                             c.allowPlaintext()), log);
-            return new PackServing(pack, enclave, feed, server, scheduler);
+            s.supervisor = Thread.ofPlatform().daemon().name("secure-world-supervisor").start(s::supervise);
+            return s;
         } catch (IOException | InterruptedException | RuntimeException ex) {
-            if (scheduler != null) scheduler.close();
-            if (feed != null) feed.abort();
-            if (enclave != null) enclave.close();
-            pack.close();
+            s.close();
             throw ex;
         }
     }
 
-    private static Map<String, Object> health(Enclave enclave, EnclaveModelRunner runner, PackFile pack) {
+    private SecureWorld startSecureWorld() throws IOException {
+        Config c = config;
+        Enclave enclave = Enclave.create(c.image(), EnclaveModelRunner.withRingFor(c.settings(), pack, c.prefetch()));
+        EnclaveModelRunner.PackFeed feed = null;
+        try {
+            EnclaveModelRunner runner = new EnclaveModelRunner(enclave);
+            PackUnlock unlock;
+            Credential local = null;
+            try {
+                unlock = switch (c.key()) {
+                    case KeySource.Local l -> PackUnlock.of(local = l.credential().get());
+                    case KeySource.Broker b -> {
+                        log.accept("asking the key broker " + b.url() + " (trusted through " + b.trust() + ") for the pack's key");
+                        try (HttpsClient client = new HttpsClient(b.trust(), Duration.ofSeconds(30))) {
+                            yield BrokeredKey.fetch(enclave, runner, pack, c.minVersion(), b.url(), client);
+                        }
+                    }
+                };
+                feed = runner.loadPack(pack, RestorePlan.resident(pack.manifest()), unlock, c.minVersion(),
+                        c.contextLength(), false, c.prefetch(), c.threads(), n -> { });
+            } finally {
+                if (local != null) local.close();
+            }
+            GenerationScheduler scheduler = new GenerationScheduler(enclave, c.limits(), metrics, log);
+            return new SecureWorld(enclave, runner, feed, scheduler, new EnclaveAttester(enclave));
+        } catch (IOException | RuntimeException e) {
+            if (feed != null) feed.abort();
+            enclave.close();
+            throw e;
+        }
+    }
+
+    /** Watches the secure world; when it is gone, starts a new one (the old one's requests already failed). */
+    private void supervise() {
+        while (!closing) {
+            try {
+                Thread.sleep(250);
+                SecureWorld world = current;
+                if (closing || world.alive()) continue;
+                log.accept("the secure world was lost: in-flight requests failed; starting a new one and restoring the pack");
+                world.close();
+                long t0 = System.nanoTime();
+                current = startSecureWorld();
+                restarts++;
+                log.accept(String.format(java.util.Locale.ROOT, "a new secure world serves the pack (%.1f s); clients "
+                        + "verify it again (new enclave key)", (System.nanoTime() - t0) / 1e9));
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                log.accept("restarting the secure world failed (" + e.getMessage() + "); trying again in 5 s");
+                try {
+                    Thread.sleep(5000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private Map<String, Object> health() {
+        SecureWorld world = current;
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("tee", enclave.info().backend().teeType());
+        m.put("tee", world.enclave().info().backend().teeType());
         m.put("pack", pack.header().digest().hex());
-        InferenceCalls.RestoreStatus s = runner.restoreStatus();
+        m.put("secure_world", world.alive() ? "running" : "restarting");
+        InferenceCalls.RestoreStatus s = world.runner().restoreStatus();
         m.put("restored_chunks", s.restoredChunks());
         m.put("total_chunks", s.totalChunks());
+        m.put("restarts", restarts);
         return m;
     }
 
@@ -115,24 +184,36 @@ public final class PackServing implements AutoCloseable {
         return server;
     }
 
+    /** The secure world serving now (a restart replaces it). */
     public Enclave enclave() {
-        return enclave;
+        return current.enclave();
     }
 
     public PackFile pack() {
         return pack;
     }
 
+    public int restarts() {
+        return restarts;
+    }
+
     @Override
     public void close() {
+        closing = true;
         try {
-            server.close();
-            scheduler.close();
+            if (supervisor != null) {
+                supervisor.interrupt();
+                try {
+                    supervisor.join(10_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (server != null) server.close();
         } finally {
             try {
-                feed.abort();
+                if (current != null) current.close();
             } finally {
-                enclave.close();
                 pack.close();
             }
         }

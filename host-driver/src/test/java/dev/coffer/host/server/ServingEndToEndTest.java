@@ -57,11 +57,10 @@ class ServingEndToEndTest {
         var image = SecureWorldImages.load(SharedAssets.repoRoot().resolve("secure-world/target/coffer-secure-world.jar"));
         EnclaveSettings settings = EnclaveSettings.defaults(Backend.ISOLATED, dir.resolve("state")).withSecureMemory(128L << 20)
                 .withThreads(2);
-        try (Credential alice = Credential.of(RecipientPrivateKey.fromRaw(packs.alice.raw()))) {
-            serving = PackServing.start(new PackServing.Config(pack, new PackServing.KeySource.Local(alice), 0, image,
-                    settings, 4, 2, 256, "127.0.0.1", 0, TlsIdentity.selfSigned(List.of()),
-                    new GenerationScheduler.Limits(2, 2), false), line -> { });
-        }
+        byte[] aliceKey = packs.alice.raw();
+        serving = PackServing.start(new PackServing.Config(pack, new PackServing.KeySource.Local(
+                () -> Credential.of(RecipientPrivateKey.fromRaw(aliceKey.clone()))), 0, image, settings, 4, 2, 2048,
+                "127.0.0.1", 0, TlsIdentity.selfSigned(List.of()), new GenerationScheduler.Limits(2, 2), false), line -> { });
         attested = new AttestedServer(URI.create(serving.server().url()),
                 new Verifier(Policy.defaults().allowing(dev.coffer.attestation.TeeType.ISOLATED)), Duration.ofSeconds(60),
                 Clock.systemUTC());
@@ -135,6 +134,26 @@ class ServingEndToEndTest {
             assertThat(r.status()).isEqualTo(400);
             assertThat(r.body()).contains("accepts only sealed request bodies");
         }
+    }
+
+    @Test
+    void aKilledSecureWorldFailsItsRequestsClearlyAndANewOneServesTheNext() throws Exception {
+        long pid = serving.enclave().info().pid().orElseThrow();
+        int restartsBefore = serving.restarts();
+        HttpResponse<Stream<String>> streamed = http.send(HttpRequest.newBuilder(URI.create(base + "/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"prompt\":\"Once\",\"max_tokens\":2000,\"stream\":true}")).build(), HttpResponse.BodyHandlers.ofLines());
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        List<String> data = streamed.body().filter(l -> l.startsWith("data: ")).map(l -> l.substring(6)).toList();
+        assertThat(data).as("the client learns the stream failed").isNotEmpty();
+        assertThat(data.getLast()).contains("\"error\"").doesNotContain("[DONE]");
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (serving.restarts() == restartsBefore && System.nanoTime() < deadline) Thread.sleep(100);
+        assertThat(serving.restarts()).isEqualTo(restartsBefore + 1);
+        assertThat(serving.enclave().info().pid().orElseThrow()).isNotEqualTo(pid);
+        // the proxy's next request finds a new enclave key: it verifies the server again and sends it once more
+        HttpResponse<String> after = post("/completions", "{\"prompt\":\"Once\",\"max_tokens\":4}");
+        assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
     }
 
     @Test

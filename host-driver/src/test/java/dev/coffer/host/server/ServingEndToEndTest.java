@@ -22,6 +22,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -107,6 +108,35 @@ class ServingEndToEndTest {
             if (delta.get("content") != null) deltas.append(delta.get("content"));
         }
         assertThat(deltas.toString()).isEqualTo(content);
+    }
+
+    /** The official `openai` npm client, unchanged, against the proxy (node and npm must be there; CI has them). */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theOfficialOpenAiNodeClientWorksThroughTheProxy() throws Exception {
+        Path client = OpenAiNodeClient.installed();
+        // beside node_modules: ES modules resolve packages from the script's own directory
+        Path script = client.resolve("openai-client-" + ProcessHandle.current().pid() + ".mjs");
+        try (var in = ServingEndToEndTest.class.getResourceAsStream("/openai-client.mjs")) {
+            Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        Process p = new ProcessBuilder("node", script.toString(), base).directory(client.toFile()).redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        int exit = p.waitFor();
+        Files.deleteIfExists(script);
+        assertThat(exit).as(out).isZero();
+        Map<String, Object> seen = json(out.lines().reduce((a, b) -> b).orElseThrow());
+        assertThat((List<Object>) seen.get("models")).containsExactly((Object) serving.pack().manifest().model().name());
+        Map<?, ?> chat = (Map<?, ?>) seen.get("chat");
+        assertThat(chat.get("finish")).isEqualTo("length");
+        assertThat(chat.get("logprobs")).isEqualTo(10L);
+        Map<?, ?> stream = (Map<?, ?>) seen.get("stream");
+        assertThat(stream.get("content")).as("streamed deltas equal the whole answer").isEqualTo(chat.get("content"));
+        assertThat((Long) stream.get("chunks")).isGreaterThanOrEqualTo(2L);
+        assertThat(((Map<?, ?>) seen.get("completion")).get("object")).isEqualTo("text_completion");
+        assertThat(((Map<?, ?>) seen.get("wrongModel")).get("status")).isEqualTo(404L);
+        assertThat(((Map<?, ?>) seen.get("wrongModel")).get("code")).isEqualTo("model_not_found");
     }
 
     @Test

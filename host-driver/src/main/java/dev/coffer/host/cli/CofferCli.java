@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
             "",
             "Start with './coffer run' (a tiny built-in demo model) or './coffer run --model X.gguf'."
         },
-        subcommands = {RunCommand.class, ModelCommand.class, QuantizeCommand.class, SynthCommand.class, PackCommand.class, TeeCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, ModelCommand.class, QuantizeCommand.class, SynthCommand.class, PackCommand.class, TeeCommand.class,
             ServeCommand.class, AttestCommand.class, ProxyCommand.class, KeybrokerCommand.class,
             CommandLine.HelpCommand.class})
 public final class CofferCli implements Runnable {

@@ -31,6 +31,14 @@ class KeybrokerCliTest {
     }
 
     @Test
+    void theDemoRunsEveryPartEndToEndAndCleansUp() {
+        Cli.Result demo = Cli.run("demo", "--image", Cli.image().toString(), "-n", "8");
+        assertThat(demo.exit()).as(demo.out() + demo.err()).isZero();
+        assertThat(demo.out()).contains("[5/7] server").contains("ACCEPTED: ").contains("[7/7] chat")
+                .contains("assistant: ").contains("all stopped");
+    }
+
+    @Test
     void mistakesInTheServingOptionsAreNamed() {
         Cli.Result both = Cli.run("serve", "--pack", "x.cpack", "--key", "r.key", "--keybroker", "https://127.0.0.1:1");
         assertThat(both.exit()).isEqualTo(2);

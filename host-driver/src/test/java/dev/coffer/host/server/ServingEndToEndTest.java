@@ -156,6 +156,42 @@ class ServingEndToEndTest {
         assertThat(json(bad.body())).containsKey("error");
     }
 
+    /** Raw bytes over TLS to the server: what a broken or hostile client can send. */
+    private static String rawExchange(byte[] request, boolean waitForAnswer) throws Exception {
+        javax.net.ssl.SSLContext ctx = TlsTrust.untilAttested().sslContext();
+        URI url = URI.create(serving.server().url());
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", url.getPort())) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(request);
+            socket.getOutputStream().flush();
+            if (!waitForAnswer) return "";
+            return new String(socket.getInputStream().readNBytes(12), java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Test
+    void malformedOversizedAndSlowClientsAreTurnedAwayWithoutHurtingOthers() throws Exception {
+        assertThat(rawExchange("THIS IS NOT HTTP\r\n\r\n".getBytes(), true)).startsWith("HTTP/1.1 400");
+        byte[] huge = ("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.coffer.sealed\r\n"
+                + "Content-Length: " + (8 << 20) + "\r\n\r\n").getBytes();
+        assertThat(rawExchange(huge, true)).startsWith("HTTP/1.1 413");
+        // a slow client opens connections and sends half a request; meanwhile others are served normally
+        List<javax.net.ssl.SSLSocket> slow = new ArrayList<>();
+        javax.net.ssl.SSLContext ctx = TlsTrust.untilAttested().sslContext();
+        for (int i = 0; i < 8; i++) {
+            var s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", URI.create(serving.server().url()).getPort());
+            s.getOutputStream().write("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{".getBytes());
+            s.getOutputStream().flush();
+            slow.add(s);
+        }
+        try {
+            HttpResponse<String> normal = post("/completions", "{\"prompt\":\"Once\",\"max_tokens\":4}");
+            assertThat(normal.statusCode()).isEqualTo(200);
+        } finally {
+            for (var s : slow) s.close();
+        }
+    }
+
     @Test
     void theServerItselfTakesOnlySealedBodies() throws Exception {
         try (HttpsClient direct = new HttpsClient(TlsTrust.untilAttested(), Duration.ofSeconds(10))) {

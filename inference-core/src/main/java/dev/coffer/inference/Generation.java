@@ -47,15 +47,47 @@ public final class Generation {
 
     /** The next token id, or {@link #END} once the budget is spent or an end-of-generation token came. */
     public int next() {
-        if (ended || generated >= budget) {
-            ended = true;
-            return END;
-        }
+        if (budgetSpent()) return END;
         long t0 = System.nanoTime();
         if (last != END) {
             logits = session.decode(last);
             steps++;
         }
+        return sample(t0);
+    }
+
+    /**
+     * Whether the next token needs the previous one decoded first (false right after the prefill, whose logits give
+     * the first token, and once the generation has ended). A batching caller decodes {@link #lastToken()} for
+     * several generations at once ({@code Session.decodeBatch}) and hands the logits to {@link #next(float[], long)}.
+     */
+    public boolean needsDecode() {
+        return !ended() && last != END;
+    }
+
+    /** The token {@link #next()} returned last (what the next decode consumes), or {@link #END} before the first. */
+    public int lastToken() {
+        return last;
+    }
+
+    /** {@link #next()} with the decode of {@link #lastToken()} done by the caller, which took {@code decodeNanos}. */
+    public int next(float[] decodedLogits, long decodeNanos) {
+        if (!needsDecode()) throw new IllegalStateException("no decode is due: call next()");
+        logits = decodedLogits;
+        steps++;
+        this.decodeNanos += decodeNanos;
+        return sample(System.nanoTime());
+    }
+
+    private boolean budgetSpent() {
+        if (ended || generated >= budget) {
+            ended = true;
+            return true;
+        }
+        return false;
+    }
+
+    private int sample(long t0) {
         int token = sampler.sample(logits);
         if (!ignoreEos && tokenizer.isEndOfGeneration(token)) {
             eos = true;

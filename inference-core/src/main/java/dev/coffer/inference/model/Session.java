@@ -7,6 +7,7 @@ import dev.coffer.inference.tensor.BufferAllocator;
 import dev.coffer.inference.tensor.Tensor;
 import dev.coffer.inference.tensor.TensorSource;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -55,9 +56,12 @@ public final class Session {
     private final MemorySegment[] scores;     // per worker [ctx] floats
     private final float[] ropeCos, ropeSin;   // per position [ctx][ropeDims/2]
     private int position;
+    private final BufferAllocator alloc;
+    private MemorySegment batchLogits; // [MICRO_BATCH][vocab], made on the first batched decode this session leads
 
     Session(LlamaModel model, BufferAllocator alloc, Parallel pool, int contextLength) {
         this.model = model;
+        this.alloc = alloc;
         this.c = model.config();
         this.w = model.weights();
         this.pool = pool;
@@ -134,6 +138,82 @@ public final class Session {
     /** Processes one token and returns the logits for the next. */
     public float[] decode(int token) {
         return prefill(new int[] {token});
+    }
+
+    /**
+     * One decode step for several sessions of one model at once (continuous batching): every weight matrix is read
+     * once for all of them, while each keeps its own position, KV cache and attention. Returns each session's logits,
+     * bit-identical to what {@link #decode} would give it alone (rows of a matrix product do not depend on each other
+     * here; attention runs per session as for a single token). At most {@link #MICRO_BATCH} sessions, all distinct.
+     */
+    public static List<float[]> decodeBatch(List<Session> sessions, int[] tokens) {
+        int n = sessions.size();
+        if (n != tokens.length) throw new IllegalArgumentException(n + " sessions but " + tokens.length + " tokens");
+        if (n == 0 || n > MICRO_BATCH) throw new IllegalArgumentException("a decode batch has 1.." + MICRO_BATCH + " sessions, not " + n);
+        if (n == 1) return List.of(sessions.getFirst().decode(tokens[0]));
+        Session lead = sessions.getFirst();
+        LlamaConfig c = lead.c;
+        java.util.Set<Session> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (int i = 0; i < n; i++) {
+            Session s = sessions.get(i);
+            if (s.model != lead.model || s.pool != lead.pool) throw new IllegalArgumentException("a decode batch shares one model and pool");
+            if (!distinct.add(s)) throw new IllegalArgumentException("a session appears twice in one decode batch");
+            if (s.position + 1 > s.contextLength) throw new ContextFullException(s.position, 1, s.contextLength);
+            if (tokens[i] < 0 || tokens[i] >= c.vocabSize()) {
+                throw new IllegalArgumentException("token id " + tokens[i] + " outside the vocabulary 0.." + (c.vocabSize() - 1));
+            }
+        }
+        int dim = c.dim();
+        Tensor embd = lead.w.tensor("token_embd.weight");
+        for (int i = 0; i < n; i++) RowReader.read(embd, tokens[i], lead.residual, 4L * i * dim);
+        for (int l = 0; l < c.layers(); l++) {
+            lead.batchLayer(l, sessions);
+            lead.w.layerDone(l);
+        }
+        for (Session s : sessions) s.position++;
+        if (lead.batchLogits == null) lead.batchLogits = lead.alloc.allocate(4L * MICRO_BATCH * c.vocabSize(), "logits");
+        lead.rmsNorm(lead.residual, lead.xb, n, lead.w.tensor("output_norm.weight"));
+        lead.matmul.multiply(lead.w.tensor(lead.model.outputTensorName()), lead.xb, n, lead.batchLogits);
+        List<float[]> out = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            float[] row = new float[c.vocabSize()];
+            MemorySegment.copy(lead.batchLogits, F, 4L * i * c.vocabSize(), row, 0, row.length);
+            out.add(row);
+        }
+        return out;
+    }
+
+    /** Layer {@code l} for a decode batch whose residual rows are this session's: the matrix products once for all,
+     *  rotary embedding, cache and attention in each member session with its own position. */
+    private void batchLayer(int l, List<Session> members) {
+        int n = members.size();
+        int dim = c.dim();
+        int kvDim = c.kvDim();
+        String p = "blk." + l + ".";
+        MemorySegment x = residual.asSlice(0, 4L * n * dim);
+        rmsNorm(x, xb, n, w.tensor(p + "attn_norm.weight"));
+        matmul.multiply(w.tensor(p + "attn_q.weight"), xb, n, q);
+        matmul.multiply(w.tensor(p + "attn_k.weight"), xb, n, k);
+        matmul.multiply(w.tensor(p + "attn_v.weight"), xb, n, v);
+        for (int i = 0; i < n; i++) {
+            Session m = members.get(i);
+            MemorySegment.copy(q, 4L * i * dim, m.q, 0, 4L * dim);
+            MemorySegment.copy(k, 4L * i * kvDim, m.k, 0, 4L * kvDim);
+            MemorySegment.copy(v, 4L * i * kvDim, m.v, 0, 4L * kvDim);
+            m.rope(m.q, 1, c.heads());
+            m.rope(m.k, 1, c.kvHeads());
+            m.storeKv(l, 1);
+            m.attention(l, 1, false);
+            MemorySegment.copy(m.xb, 0, xb, 4L * i * dim, 4L * dim);
+        }
+        matmul.multiply(w.tensor(p + "attn_output.weight"), xb, n, xb2);
+        addInPlace(x, xb2, n * dim);
+        rmsNorm(x, xb, n, w.tensor(p + "ffn_norm.weight"));
+        matmul.multiply(w.tensor(p + "ffn_gate.weight"), xb, n, hb);
+        matmul.multiply(w.tensor(p + "ffn_up.weight"), xb, n, hb2);
+        swiglu(n);
+        matmul.multiply(w.tensor(p + "ffn_down.weight"), hb, n, xb2);
+        addInPlace(x, xb2, n * dim);
     }
 
     /** {@code count} tokens from {@code start}: embedded, then through each layer in micro-batches, layer by layer. */

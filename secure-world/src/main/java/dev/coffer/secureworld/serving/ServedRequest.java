@@ -69,10 +69,24 @@ final class ServedRequest {
         return completionTokens;
     }
 
+    /** The token to decode before this request's next step (its last one), or -1 when no decode is due. */
+    int pendingDecode() {
+        return !finished && generation.needsDecode() ? generation.lastToken() : -1;
+    }
+
     /** Generates one token and returns the answer messages it produced (none, one chunk, or the end). */
     List<byte[]> step() {
         if (finished) return List.of();
-        int token = generation.next();
+        return advance(generation.next());
+    }
+
+    /** {@link #step()} with {@link #pendingDecode()} already decoded (in a batch with other requests). */
+    List<byte[]> step(float[] decodedLogits, long decodeNanos) {
+        if (finished) return List.of();
+        return advance(generation.next(decodedLogits, decodeNanos));
+    }
+
+    private List<byte[]> advance(int token) {
         List<byte[]> out = new ArrayList<>();
         String piece;
         List<Map<String, Object>> stepLogprobs = new ArrayList<>();

@@ -122,8 +122,29 @@ public final class ServingEngine {
         }
     }
 
-    /** One token for each of {@code requestIds} that is still running; finished requests free their slot. */
+    /**
+     * One token for each of {@code requestIds} that is still running; finished requests free their slot. The
+     * decodes the step needs run as one batch ({@link Session#decodeBatch}): each weight matrix is read once for all
+     * requests, and every request gets the same logits it would get alone.
+     */
     public List<ServingCalls.Messages> step(int[] requestIds) {
+        Map<Integer, float[]> decoded = new java.util.HashMap<>();
+        List<Integer> due = new ArrayList<>();
+        for (int id : requestIds) {
+            int slot = slotOf(id);
+            if (slot >= 0 && running[slot].pendingDecode() >= 0 && !due.contains(slot)) due.add(slot);
+        }
+        long decodeNanos = 0;
+        for (int from = 0; from < due.size(); from += Session.MICRO_BATCH) {
+            List<Integer> chunk = due.subList(from, Math.min(due.size(), from + Session.MICRO_BATCH));
+            List<Session> batch = chunk.stream().map(slot -> sessions[slot]).toList();
+            int[] tokens = chunk.stream().mapToInt(slot -> running[slot].pendingDecode()).toArray();
+            long t0 = System.nanoTime();
+            List<float[]> logits = Session.decodeBatch(batch, tokens);
+            decodeNanos += System.nanoTime() - t0;
+            for (int i = 0; i < chunk.size(); i++) decoded.put(chunk.get(i), logits.get(i));
+        }
+        long share = due.isEmpty() ? 0 : decodeNanos / due.size();
         List<ServingCalls.Messages> out = new ArrayList<>(requestIds.length);
         for (int id : requestIds) {
             int slot = slotOf(id);
@@ -132,7 +153,8 @@ public final class ServingEngine {
                 continue;
             }
             ServedRequest r = running[slot];
-            List<byte[]> messages = r.step();
+            float[] logits = decoded.remove(slot);
+            List<byte[]> messages = logits != null ? r.step(logits, share) : r.step();
             if (r.finished()) running[slot] = null;
             out.add(new ServingCalls.Messages(id, 200, r.stream(), r.sealed(), messages, r.finished()));
         }

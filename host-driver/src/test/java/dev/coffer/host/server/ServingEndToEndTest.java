@@ -140,6 +140,58 @@ class ServingEndToEndTest {
     }
 
     @Test
+    void curlStreamsThroughTheProxyAndSeedsAndStopsAreHonoured() throws Exception {
+        Process curl = new ProcessBuilder("curl", "-sN", base + "/completions", "-H", "Content-Type: application/json",
+                "-d", "{\"prompt\":\"Once\",\"max_tokens\":6,\"stream\":true}").redirectErrorStream(true).start();
+        String out = new String(curl.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(curl.waitFor()).as(out).isZero();
+        assertThat(out).contains("\"object\":\"text_completion\"").endsWith("data: [DONE]\n\n");
+
+        String sampled = "{\"prompt\":\"Once\",\"max_tokens\":12,\"temperature\":1.0,\"seed\":";
+        String a = text(post("/completions", sampled + "7}").body());
+        assertThat(text(post("/completions", sampled + "7}").body())).as("same seed, same text").isEqualTo(a);
+        String prompt = null;
+        String greedy = "";
+        for (String candidate : List.of("Hello", "Tell me a story", "Once upon a time", "The")) {
+            greedy = text(post("/completions", "{\"prompt\":\"" + candidate + "\",\"max_tokens\":12,\"temperature\":0}").body());
+            prompt = candidate;
+            if (greedy.length() >= 6) break;
+        }
+        assertThat(greedy.length()).as("a greedy text long enough to cut").isGreaterThanOrEqualTo(6);
+        String stop = greedy.substring(3, 5);
+        Map<?, ?> stopped = (Map<?, ?>) ((List<?>) json(post("/completions", "{\"prompt\":\"" + prompt + "\",\"max_tokens\":12,"
+                + "\"temperature\":0,\"stop\":" + JSONObjectUtils.toJSONString(Map.of("s", stop)).substring(5,
+                JSONObjectUtils.toJSONString(Map.of("s", stop)).length() - 1) + "}").body()).get("choices")).getFirst();
+        assertThat(stopped.get("text")).isEqualTo(greedy.substring(0, greedy.indexOf(stop)));
+        assertThat(stopped.get("finish_reason")).isEqualTo("stop");
+    }
+
+    private static String text(String completion) throws Exception {
+        return (String) ((Map<?, ?>) ((List<?>) json(completion).get("choices")).getFirst()).get("text");
+    }
+
+    @Test
+    void aClientThatLeavesCancelsItsGeneration() throws Exception {
+        HttpResponse<java.io.InputStream> r = http.send(HttpRequest.newBuilder(URI.create(base + "/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"prompt\":\"Once\",\"max_tokens\":480,\"stream\":true}")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        r.body().read(new byte[64]);
+        r.body().close();
+        try (HttpsClient direct = new HttpsClient(TlsTrust.untilAttested(), Duration.ofSeconds(10))) {
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            double cancelled = 0;
+            while (cancelled < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                cancelled = direct.get(URI.create(serving.server().url() + "/metrics")).body().lines()
+                        .filter(l -> l.startsWith("coffer_cancelled_total ")).mapToDouble(l -> Double.parseDouble(
+                                l.substring(l.indexOf(' ') + 1))).findFirst().orElse(0);
+            }
+            assertThat(cancelled).as("the server stopped generating for the client that left").isGreaterThanOrEqualTo(1);
+        }
+    }
+
+    @Test
     void theModelListAndItsErrorsAreOpenAiShaped() throws Exception {
         HttpResponse<String> models = http.send(HttpRequest.newBuilder(URI.create(base + "/models")).build(),
                 HttpResponse.BodyHandlers.ofString());

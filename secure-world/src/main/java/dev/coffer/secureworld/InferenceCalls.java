@@ -233,24 +233,12 @@ public final class InferenceCalls {
         }
     };
 
-    static final Codec<Integer> INT = new Codec<>() {
-        @Override
-        public void write(Integer v, MessageWriter out) {
-            out.writeInt(v);
-        }
-
-        @Override
-        public Integer read(MessageReader in) {
-            return in.readInt("int");
-        }
-    };
-
     /** Reserve secret memory for a model image of this many bytes (discarding any model loaded before). */
     public static final Ecall<Long, Void> LOAD_BEGIN = Ecall.of(200, "load-begin", Codec.LONG, Codec.NONE);
     /** Copy a chunk from the staging buffer into the model image. */
     public static final Ecall<Chunk, Void> LOAD_CHUNK = Ecall.of(201, "load-chunk", CHUNK, Codec.NONE);
     /** Parse the image (GGUF) and build the model with a session of this context length (0 = the model's). */
-    public static final Ecall<Integer, ModelSummary> LOAD_END = Ecall.of(202, "load-end", INT, SUMMARY);
+    public static final Ecall<Integer, ModelSummary> LOAD_END = Ecall.of(202, "load-end", Codec.INT, SUMMARY);
     /**
      * Serve a plaintext model in place from the first {@code bytes} of the staging buffer, whose weights then stay in
      * memory the host shares: the "plaintext mmap" baseline of the restoration benchmark, never a way to protect a
@@ -279,11 +267,11 @@ public final class InferenceCalls {
      * types (random weights, ordinary memory: nothing secret) for this many rounds. Returns the milliseconds it took.
      * Without it the first request of a fresh secure world pays seconds of compilation, on the cores restoration needs.
      */
-    public static final Ecall<Integer, Long> WARM_UP = Ecall.of(208, "warm-up", INT, Codec.LONG);
+    public static final Ecall<Integer, Long> WARM_UP = Ecall.of(208, "warm-up", Codec.INT, Codec.LONG);
     /** Tokenize, prefill and sample the first token. */
     public static final Ecall<Start, Tokens> START = Ecall.of(210, "generate-start", START_REQUEST, TOKENS);
     /** Decode and sample up to this many more tokens. */
-    public static final Ecall<Integer, Tokens> NEXT = Ecall.of(211, "generate-next", INT, TOKENS);
+    public static final Ecall<Integer, Tokens> NEXT = Ecall.of(211, "generate-next", Codec.INT, TOKENS);
     /** Timings measured inside (nanoseconds). */
     public static final Ecall<Void, Generator.Stats> STATS_CALL = Ecall.of(212, "generate-stats", Codec.NONE, STATS);
 }

@@ -66,4 +66,16 @@ public interface Codec<T> {
             return in.readLong("long");
         }
     };
+
+    Codec<Integer> INT = new Codec<>() {
+        @Override
+        public void write(Integer value, MessageWriter out) {
+            out.writeInt(value);
+        }
+
+        @Override
+        public Integer read(MessageReader in) {
+            return in.readInt("int");
+        }
+    };
 }

@@ -191,10 +191,7 @@ public final class Session {
         int kvDim = c.kvDim();
         String p = "blk." + l + ".";
         MemorySegment x = residual.asSlice(0, 4L * n * dim);
-        rmsNorm(x, xb, n, w.tensor(p + "attn_norm.weight"));
-        matmul.multiply(w.tensor(p + "attn_q.weight"), xb, n, q);
-        matmul.multiply(w.tensor(p + "attn_k.weight"), xb, n, k);
-        matmul.multiply(w.tensor(p + "attn_v.weight"), xb, n, v);
+        projectQkv(p, x, n);
         for (int i = 0; i < n; i++) {
             Session m = members.get(i);
             MemorySegment.copy(q, 4L * i * dim, m.q, 0, 4L * dim);
@@ -206,14 +203,7 @@ public final class Session {
             m.attention(l, 1, false);
             MemorySegment.copy(m.xb, 0, xb, 4L * i * dim, 4L * dim);
         }
-        matmul.multiply(w.tensor(p + "attn_output.weight"), xb, n, xb2);
-        addInPlace(x, xb2, n * dim);
-        rmsNorm(x, xb, n, w.tensor(p + "ffn_norm.weight"));
-        matmul.multiply(w.tensor(p + "ffn_gate.weight"), xb, n, hb);
-        matmul.multiply(w.tensor(p + "ffn_up.weight"), xb, n, hb2);
-        swiglu(n);
-        matmul.multiply(w.tensor(p + "ffn_down.weight"), hb, n, xb2);
-        addInPlace(x, xb2, n * dim);
+        outputAndFeedForward(p, x, n);
     }
 
     /** {@code count} tokens from {@code start}: embedded, then through each layer in micro-batches, layer by layer. */
@@ -244,16 +234,26 @@ public final class Session {
 
     /** Layer {@code l} for the {@code n} tokens of one micro-batch whose residual stream is {@code x}. */
     private void layer(int l, MemorySegment x, int n, boolean batched) {
-        int dim = c.dim();
         String p = "blk." + l + ".";
-        rmsNorm(x, xb, n, w.tensor(p + "attn_norm.weight"));
-        matmul.multiply(w.tensor(p + "attn_q.weight"), xb, n, q);
-        matmul.multiply(w.tensor(p + "attn_k.weight"), xb, n, k);
-        matmul.multiply(w.tensor(p + "attn_v.weight"), xb, n, v);
+        projectQkv(p, x, n);
         rope(q, n, c.heads());
         rope(k, n, c.kvHeads());
         storeKv(l, n);
         attention(l, n, batched);
+        outputAndFeedForward(p, x, n);
+    }
+
+    /** The attention norm and the query, key and value projections of {@code n} rows into q, k, v. */
+    private void projectQkv(String p, MemorySegment x, int n) {
+        rmsNorm(x, xb, n, w.tensor(p + "attn_norm.weight"));
+        matmul.multiply(w.tensor(p + "attn_q.weight"), xb, n, q);
+        matmul.multiply(w.tensor(p + "attn_k.weight"), xb, n, k);
+        matmul.multiply(w.tensor(p + "attn_v.weight"), xb, n, v);
+    }
+
+    /** The attention output (in xb) projected and added to the residual, then the SwiGLU feed-forward block. */
+    private void outputAndFeedForward(String p, MemorySegment x, int n) {
+        int dim = c.dim();
         matmul.multiply(w.tensor(p + "attn_output.weight"), xb, n, xb2);
         addInPlace(x, xb2, n * dim);
         rmsNorm(x, xb, n, w.tensor(p + "ffn_norm.weight"));

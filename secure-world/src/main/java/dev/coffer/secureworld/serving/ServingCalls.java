@@ -98,25 +98,13 @@ public final class ServingCalls {
         }
     };
 
-    static final Codec<Integer> INT = new Codec<>() {
-        @Override
-        public void write(Integer v, MessageWriter out) {
-            out.writeInt(v);
-        }
-
-        @Override
-        public Integer read(MessageReader in) {
-            return in.readInt("int");
-        }
-    };
-
     /** Set how many requests may run at once (each gets its own KV cache in secret memory, made on first use);
      *  returns the served model's id (what {@code GET /v1/models} lists and requests name). */
-    public static final Ecall<Integer, String> SERVE_CONFIGURE = Ecall.of(220, "serve-configure", INT, Codec.STRING);
+    public static final Ecall<Integer, String> SERVE_CONFIGURE = Ecall.of(220, "serve-configure", Codec.INT, Codec.STRING);
     /** Open and read one request, prefill it and produce its first token (or refuse it, with the reason sealed). */
     public static final Ecall<Admit, Messages> SERVE_ADMIT = Ecall.of(221, "serve-admit", ADMIT_REQUEST, MESSAGES);
     /** One token for each of these running requests: one crossing per decode iteration for the whole batch. */
     public static final Ecall<int[], List<Messages>> SERVE_STEP = Ecall.of(222, "serve-step", IDS, MESSAGES_LIST);
     /** Stop a request (its client went away); its KV cache slot is free again. */
-    public static final Ecall<Integer, Void> SERVE_CANCEL = Ecall.of(223, "serve-cancel", INT, Codec.NONE);
+    public static final Ecall<Integer, Void> SERVE_CANCEL = Ecall.of(223, "serve-cancel", Codec.INT, Codec.NONE);
 }

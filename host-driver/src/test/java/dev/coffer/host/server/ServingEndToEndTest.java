@@ -192,6 +192,37 @@ class ServingEndToEndTest {
     }
 
     @Test
+    void theProxyVerifiesTheServerAgainWhenTheEvidenceExpires() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<java.time.Instant> now = new java.util.concurrent.atomic.AtomicReference<>(
+                java.time.Instant.now());
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public java.time.Instant instant() {
+                return now.get();
+            }
+        };
+        try (AttestedServer server = new AttestedServer(URI.create(serving.server().url()),
+                new Verifier(Policy.defaults().allowing(dev.coffer.attestation.TeeType.ISOLATED)), Duration.ofSeconds(30), clock)) {
+            AttestedServer.Attested first = server.current();
+            assertThat(server.current()).as("still fresh").isSameAs(first);
+            now.set(first.expires().plusSeconds(1));
+            AttestedServer.Attested second = server.current();
+            assertThat(second).as("verified again after expiry").isNotSameAs(first);
+            assertThat(second.appraisal().claims().nonce()).isNotEqualTo(first.appraisal().claims().nonce());
+        }
+    }
+
+    @Test
     void theModelListAndItsErrorsAreOpenAiShaped() throws Exception {
         HttpResponse<String> models = http.send(HttpRequest.newBuilder(URI.create(base + "/models")).build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -91,6 +91,9 @@ public final class PackHeader {
 
     public PackManifest manifest() { return manifest; }
 
+    /** The manifest and its signature, to publish (see {@link SignedManifest}). */
+    public SignedManifest signedManifest() { return new SignedManifest(manifestBytes, signature); }
+
     public Recipients recipients() { return recipients; }
 
     public PackDigest digest() { return PackDigest.of(manifestBytes); }

@@ -8,6 +8,7 @@ import dev.coffer.attestation.Policy;
 import dev.coffer.attestation.TeeType;
 import dev.coffer.attestation.Verifier;
 import dev.coffer.host.client.AttestedServer;
+import dev.coffer.host.client.PlatformProbe;
 import dev.coffer.host.net.TlsTrust;
 import java.io.PrintStream;
 import java.net.URI;
@@ -50,6 +51,15 @@ final class AttestCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the verdict as one JSON object instead of a table")
     boolean json;
 
+    @Option(names = "--probe",
+            description = {"also check the served numerics: send the owner's probe prompts (from the pack's signed",
+                "manifest) through the sealed API and compare the log-probabilities with the owner's reference",
+                "fingerprints bit for bit (needs --owner)"})
+    boolean probe;
+
+    @Option(names = "--owner", paramLabel = "OWNER.pub", description = "the model owner's public key (for --probe)")
+    Path owner;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -57,11 +67,30 @@ final class AttestCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Policy policy = policyOptions.policy(spec);
         TlsTrust trust = tlsCa == null ? TlsTrust.untilAttested() : TlsTrust.certificateAuthority(tlsCa);
+        if (probe && owner == null) throw new CommandLine.ParameterException(spec.commandLine(), "--probe needs --owner OWNER.pub");
         Appraisal appraisal = AttestedServer.attest(server, new Verifier(policy), trust, Duration.ofSeconds(timeoutSeconds));
         PrintStream out = System.out;
         if (json) out.println(toJson(appraisal, policy));
         else printTable(out, appraisal, policy);
-        return appraisal.accepted() ? 0 : 1;
+        if (!appraisal.accepted()) return 1;
+        if (!probe) return 0;
+        // Probes go only to an attested server: through a fresh verification pinned to its TLS key.
+        try (AttestedServer attested = new AttestedServer(server, new Verifier(policy), Duration.ofSeconds(timeoutSeconds),
+                java.time.Clock.systemUTC())) {
+            PlatformProbe.Result r = PlatformProbe.run(attested, dev.coffer.pack.KeyFiles.readOwnerPublicKey(owner));
+            var c = r.comparison();
+            var s = r.references().stack();
+            if (c.exactMatch()) {
+                out.printf(Locale.ROOT, "NUMERICS: MATCH - %d/%d probe positions bit-identical to the owner's references "
+                        + "(%s %s, numerics %s, weights %s)%n", c.exact(), c.positions(), s.engine(), s.version(), s.numerics(), s.weights());
+                return 0;
+            }
+            out.printf(Locale.ROOT, "NUMERICS: MISMATCH - %d/%d positions bit-identical, %d/%d same token, largest "
+                    + "log-probability difference %.3g: this server does not compute like the owner's stack (%s, %s, %s)%n",
+                    c.exact(), c.positions(), c.sameToken(), c.positions(), c.maxLogprobDifference(), s.engine(),
+                    s.numerics(), s.weights());
+            return 1;
+        }
     }
 
     private void printTable(PrintStream out, Appraisal a, Policy policy) {

@@ -10,6 +10,10 @@ import dev.coffer.pack.PackHeader;
 import dev.coffer.pack.PackManifest;
 import dev.coffer.pack.PackRekey;
 import dev.coffer.pack.PackWriter;
+import dev.coffer.pack.ReferenceData;
+import dev.coffer.attestation.fingerprint.ReferenceFingerprints;
+import dev.coffer.attestation.fingerprint.ReferenceRecorder;
+import dev.coffer.inference.kernels.Parallel;
 import dev.coffer.pack.RecipientEntry;
 import dev.coffer.pack.RecipientPrivateKey;
 import dev.coffer.pack.RecipientPublicKey;
@@ -109,6 +113,11 @@ final class PackCommand implements Runnable {
                 description = "largest chunk, 4K..256M (default: ${DEFAULT-VALUE})")
         String chunkSize;
 
+        @Option(names = "--no-fingerprint",
+                description = {"do not record reference fingerprints (the model's greedy answers with log-probabilities to",
+                    "fixed probe prompts, signed into the manifest so clients can check a server's numerics)"})
+        boolean noFingerprint;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -126,11 +135,19 @@ final class PackCommand implements Runnable {
             Optional<Credential.Passphrase> pass = passphraseFile == null ? Optional.empty()
                     : Optional.of((Credential.Passphrase) Credential.passphraseFile(passphraseFile));
             long size = Files.size(in);
+            List<ReferenceData> references = List.of();
+            if (!noFingerprint) {
+                long t0 = System.nanoTime();
+                ReferenceFingerprints f = ReferenceRecorder.record(in, Parallel.defaultThreads());
+                references = List.of(new ReferenceData(ReferenceFingerprints.NAME, f.toJson()));
+                System.err.printf(Locale.ROOT, "reference fingerprints: %d probes on %s %s (%s), %.1f s%n", f.probes().size(),
+                        f.stack().engine(), f.stack().numerics(), f.stack().weights(), (System.nanoTime() - t0) / 1e9);
+            }
             long start = System.nanoTime();
             PackHeader header;
             try (OwnerSigningKey owner = KeyFiles.readOwnerKey(signingKey);
                  ByteProgress progress = ByteProgress.start("encrypt", size, size > (64L << 20))) {
-                header = PackWriter.encrypt(in, out, owner, new PackWriter.Options(keys, pass, version, (int) chunk, List.of()),
+                header = PackWriter.encrypt(in, out, owner, new PackWriter.Options(keys, pass, version, (int) chunk, references),
                         progress);
             } finally {
                 pass.ifPresent(Credential::close);

@@ -75,6 +75,49 @@ public final class AttestedServer implements AutoCloseable {
         return current;
     }
 
+    /** A whole (not streamed) sealed exchange: the status and the opened answer. */
+    public record SealedReply(int status, byte[] body) {
+    }
+
+    /**
+     * POSTs {@code json} sealed to the attested enclave key over the pinned connection and opens the answer (host
+     * errors such as 429 come back plain, as they are).
+     */
+    public SealedReply postSealed(String path, byte[] json) throws IOException {
+        Attested a = current();
+        try (dev.coffer.attestation.SealedBodies.ClientExchange exchange =
+                     dev.coffer.attestation.SealedBodies.seal(a.enclaveKey(), "POST " + path, json);
+             HttpsClient.StreamingReply reply = a.client().postStreaming(HttpsClient.resolve(server, path),
+                     dev.coffer.host.server.GenerationScheduler.SEALED_TYPE, exchange.request())) {
+            byte[] body = reply.body().readAllBytes();
+            return new SealedReply(reply.status(), reply.contentType().equals(dev.coffer.host.server.GenerationScheduler.SEALED_TYPE)
+                    ? exchange.open(body) : body);
+        }
+    }
+
+    /** The pack's owner-signed manifest as the server publishes it, checked against the owner's key and against
+     *  the pack digest the verified evidence claims. */
+    public dev.coffer.pack.PackManifest manifest(dev.coffer.pack.OwnerPublicKey owner) throws IOException {
+        Attested a = current();
+        HttpsClient.Reply r = a.client().get(HttpsClient.resolve(server, dev.coffer.host.server.PackServing.MANIFEST_PATH));
+        if (r.status() != 200) throw new IOException("the server did not publish its pack manifest (HTTP " + r.status() + ")");
+        dev.coffer.pack.SignedManifest signed;
+        try {
+            var m = com.nimbusds.jose.util.JSONObjectUtils.parse(r.body());
+            var dec = java.util.Base64.getUrlDecoder();
+            signed = new dev.coffer.pack.SignedManifest(dec.decode((String) m.get("manifest")), dec.decode((String) m.get("signature")));
+        } catch (java.text.ParseException | RuntimeException e) {
+            throw new IOException("the published manifest is malformed: " + e.getMessage(), e);
+        }
+        dev.coffer.pack.PackManifest manifest = signed.verify(owner);
+        var claimed = a.appraisal().claims().pack().orElseThrow(() -> new IOException("the evidence claims no pack"));
+        if (!claimed.digest().equals(signed.digest())) {
+            throw new IOException("the published manifest (digest " + signed.digest().hex() + ") is not the attested pack ("
+                    + claimed.digest().hex() + ")");
+        }
+        return manifest;
+    }
+
     /** Forget the current verification (the server's key changed): the next {@link #current()} verifies again. */
     public synchronized void invalidate() {
         if (current != null) current.client().close();

@@ -33,6 +33,17 @@ import java.util.function.Supplier;
  * enclave key: clients verify it again). Closing stops the server, the feeder and the secure world.
  */
 public final class PackServing implements AutoCloseable {
+    /** Where the pack's owner-signed manifest is published (its references, e.g. fingerprints, for clients). */
+    public static final String MANIFEST_PATH = "/v1/pack/manifest";
+
+    /** {@code {"manifest": base64url, "signature": base64url}}: public, and checked by clients with the owner's key. */
+    private static dev.coffer.host.net.HttpsServer.Answer manifestAnswer(PackFile pack) {
+        var signed = pack.header().signedManifest();
+        var enc = java.util.Base64.getUrlEncoder().withoutPadding();
+        return dev.coffer.host.net.HttpsServer.Answer.json(200, com.nimbusds.jose.util.JSONObjectUtils.toJSONString(
+                Map.of("manifest", enc.encodeToString(signed.manifest()), "signature", enc.encodeToString(signed.signature()))));
+    }
+
     /** Where the pack's key comes from. */
     public sealed interface KeySource {
         /** A recipient key or passphrase the operator holds (the host sees the key); asked again on each restart. */
@@ -97,9 +108,10 @@ public final class PackServing implements AutoCloseable {
         try {
             s.current = s.startSecureWorld();
             Attester attester = (nonce, hostData) -> s.current.attester().attest(nonce, hostData);
-            s.server = CofferServer.start(c.host(), c.port(), c.tls(), attester, s::health,
-                    OpenAiRoutes.routes(() -> s.current.scheduler(), s.metrics, s.current.scheduler().modelId(),
-                            c.allowPlaintext()), log);
+            Map<String, dev.coffer.host.net.HttpsServer.Handler> routes = new java.util.HashMap<>(OpenAiRoutes.routes(
+                    () -> s.current.scheduler(), s.metrics, s.current.scheduler().modelId(), c.allowPlaintext()));
+            routes.put("GET " + MANIFEST_PATH, call -> manifestAnswer(s.pack));
+            s.server = CofferServer.start(c.host(), c.port(), c.tls(), attester, s::health, routes, log);
             s.supervisor = Thread.ofPlatform().daemon().name("secure-world-supervisor").start(s::supervise);
             return s;
         } catch (IOException | InterruptedException | RuntimeException ex) {

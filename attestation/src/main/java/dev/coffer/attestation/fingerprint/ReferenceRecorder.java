@@ -1,0 +1,53 @@
+package dev.coffer.attestation.fingerprint;
+
+import dev.coffer.inference.Engine;
+import dev.coffer.inference.chat.ChatTemplate;
+import dev.coffer.inference.fingerprint.Fingerprinter;
+import dev.coffer.inference.gguf.GgmlType;
+import dev.coffer.inference.gguf.GgufFile;
+import dev.coffer.inference.gguf.GgufTensorInfo;
+import dev.coffer.inference.kernels.Parallel;
+import dev.coffer.inference.model.LlamaModel;
+import dev.coffer.inference.tensor.BufferAllocator;
+import dev.coffer.inference.tensor.GgufTensorSource;
+import dev.coffer.inference.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/** Records a model's reference fingerprints with Coffer's own engine (the model owner does this at pack time). */
+public final class ReferenceRecorder {
+    private ReferenceRecorder() {
+    }
+
+    public static ReferenceFingerprints record(Path gguf, List<String> probes, int maxTokens, int top, int threads)
+            throws IOException {
+        try (GgufFile file = GgufFile.open(gguf); Arena arena = Arena.ofShared(); Parallel pool = new Parallel(threads)) {
+            LlamaModel model = LlamaModel.load(file, new GgufTensorSource(file));
+            Tokenizer tokenizer = Tokenizer.fromGguf(file);
+            int ctx = Math.min(512, model.config().contextLength());
+            Fingerprinter f = new Fingerprinter(tokenizer, ChatTemplate.detect(file.findString("tokenizer.chat_template")),
+                    model.newSession(BufferAllocator.of(arena), pool, ctx));
+            ReferenceFingerprints.Stack stack = new ReferenceFingerprints.Stack(Engine.NAME, Engine.version(),
+                    Engine.NUMERICS, dominantWeightType(file).name(), file.findString("general.name").orElse("model"));
+            return new ReferenceFingerprints(stack, maxTokens, top, f.traceAll(probes, maxTokens, top));
+        }
+    }
+
+    public static ReferenceFingerprints record(Path gguf, int threads) throws IOException {
+        return record(gguf, Fingerprinter.DEFAULT_PROBES, Fingerprinter.DEFAULT_TOKENS, Fingerprinter.DEFAULT_TOP, threads);
+    }
+
+    /** The type holding most of the layers' matrix bytes: what "a Q4_0 model" means (embeddings and output are
+     *  often kept wider, and in small models they would outweigh the layers). */
+    static GgmlType dominantWeightType(GgufFile file) {
+        Map<GgmlType, Long> bytes = new EnumMap<>(GgmlType.class);
+        for (GgufTensorInfo t : file.tensors()) {
+            if (t.dims() == 2 && t.name().startsWith("blk.")) bytes.merge(t.type(), t.byteSize(), Long::sum);
+        }
+        return bytes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(GgmlType.F32);
+    }
+}

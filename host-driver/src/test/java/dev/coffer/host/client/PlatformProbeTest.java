@@ -1,0 +1,113 @@
+package dev.coffer.host.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.coffer.attestation.Policy;
+import dev.coffer.attestation.Verifier;
+import dev.coffer.attestation.fingerprint.ReferenceFingerprints;
+import dev.coffer.attestation.fingerprint.ReferenceRecorder;
+import dev.coffer.host.net.TlsIdentity;
+import dev.coffer.host.server.GenerationScheduler;
+import dev.coffer.host.server.PackServing;
+import dev.coffer.inference.gguf.GgmlType;
+import dev.coffer.inference.synth.ModelShape;
+import dev.coffer.inference.synth.SyntheticLlama;
+import dev.coffer.pack.Credential;
+import dev.coffer.pack.OwnerSigningKey;
+import dev.coffer.pack.PackTamperedException;
+import dev.coffer.pack.PackWriter;
+import dev.coffer.pack.RecipientPrivateKey;
+import dev.coffer.pack.ReferenceData;
+import dev.coffer.secureworld.InferenceApplication;
+import dev.coffer.tee.Backend;
+import dev.coffer.tee.EnclaveImage;
+import dev.coffer.tee.EnclaveSettings;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Platform fingerprints end to end: the owner's references, signed into the manifest at pack time, match a server
+ * that computes like the owner's stack bit for bit, and expose one that computes differently (here: serving the
+ * same model quantized otherwise than the references say).
+ */
+@Timeout(180)
+class PlatformProbeTest {
+    @TempDir
+    static Path dir;
+    static Path q8;
+    static Path q4;
+    static final OwnerSigningKey owner = OwnerSigningKey.generate();
+    static final RecipientPrivateKey operator = RecipientPrivateKey.generate();
+
+    @BeforeAll
+    static void models() throws Exception {
+        q8 = dir.resolve("demo-q8.gguf");
+        q4 = dir.resolve("demo-q4.gguf");
+        SyntheticLlama.write(new SyntheticLlama.Spec(ModelShape.DEMO, GgmlType.Q8_0, 11, Optional.empty()), q8, 2, x -> { });
+        SyntheticLlama.write(new SyntheticLlama.Spec(ModelShape.DEMO, GgmlType.Q4_0, 11, Optional.empty()), q4, 2, x -> { });
+    }
+
+    /** A pack of {@code weights} carrying the references recorded on {@code referenceModel}. */
+    private static Path pack(String name, Path weights, Path referenceModel) throws Exception {
+        ReferenceFingerprints refs = ReferenceRecorder.record(referenceModel, 2);
+        Path out = dir.resolve(name);
+        PackWriter.encrypt(weights, out, owner, new PackWriter.Options(List.of(operator.publicKey()), Optional.empty(), 1,
+                64 << 10, List.of(new ReferenceData(ReferenceFingerprints.NAME, refs.toJson()))), x -> { });
+        return out;
+    }
+
+    private static PlatformProbe.Result probe(Path pack) throws Exception {
+        byte[] key = operator.raw();
+        try (PackServing serving = PackServing.start(new PackServing.Config(pack, new PackServing.KeySource.Local(
+                () -> Credential.of(RecipientPrivateKey.fromRaw(key.clone()))), 0,
+                EnclaveImage.inProcess(InferenceApplication.class.getName()),
+                EnclaveSettings.defaults(Backend.SIM, dir.resolve("state")).withSecureMemory(64L << 20).withThreads(2),
+                4, 2, 512, "127.0.0.1", 0, TlsIdentity.selfSigned(List.of()), new GenerationScheduler.Limits(2, 4), false),
+                line -> { });
+             AttestedServer server = new AttestedServer(URI.create(serving.server().url()),
+                     new Verifier(Policy.parse("{\"allowed_tee\": [\"sim\"], \"allow_debug\": true}")), Duration.ofSeconds(30),
+                     Clock.systemUTC())) {
+            return PlatformProbe.run(server, owner.publicKey());
+        }
+    }
+
+    @Test
+    void theClaimedStackMatchesBitForBit() throws Exception {
+        PlatformProbe.Result r = probe(pack("honest.cpack", q8, q8));
+        assertThat(r.comparison().positions()).isGreaterThanOrEqualTo(30);
+        assertThat(r.comparison().exactMatch()).as("%s", r.comparison()).isTrue();
+        assertThat(r.references().stack().weights()).isEqualTo("Q8_0");
+    }
+
+    @Test
+    void numericsOfAnotherQuantizationAreDetected() throws Exception {
+        PlatformProbe.Result r = probe(pack("other.cpack", q4, q8));
+        assertThat(r.comparison().exactMatch()).isFalse();
+        assertThat(r.comparison().exact()).as("%s", r.comparison()).isLessThan(r.comparison().positions());
+        assertThat(r.comparison().maxLogprobDifference()).isPositive();
+    }
+
+    @Test
+    void referencesAreTheOwnersOrNothing() throws Exception {
+        Path honest = pack("signed.cpack", q8, q8);
+        try (var file = dev.coffer.pack.PackFile.open(honest)) {
+            var signed = file.header().signedManifest();
+            byte[] changed = signed.manifest();
+            // flip a byte inside the reference data (near the end of the manifest, where references are encoded)
+            changed[changed.length - 20] ^= 1;
+            var tampered = new dev.coffer.pack.SignedManifest(changed, signed.signature());
+            assertThatThrownBy(() -> tampered.verify(owner.publicKey())).isInstanceOf(PackTamperedException.class);
+            assertThatThrownBy(() -> signed.verify(OwnerSigningKey.generate().publicKey())).isInstanceOf(PackTamperedException.class);
+            assertThat(signed.verify(owner.publicKey()).references()).hasSize(1);
+        }
+    }
+}

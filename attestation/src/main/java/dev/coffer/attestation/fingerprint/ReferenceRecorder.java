@@ -41,13 +41,13 @@ public final class ReferenceRecorder {
         return record(gguf, Fingerprinter.DEFAULT_PROBES, Fingerprinter.DEFAULT_TOKENS, Fingerprinter.DEFAULT_TOP, threads);
     }
 
-    /** The type holding most of the layers' matrix bytes: what "a Q4_0 model" means (embeddings and output are
-     *  often kept wider, and in small models they would outweigh the layers). */
+    /** The type of most of the layers' matrices: what "a Q4_0 model" means (embeddings and output are often kept
+     *  wider, and a few matrices whose width does not fit the blocks stay F16). */
     static GgmlType dominantWeightType(GgufFile file) {
-        Map<GgmlType, Long> bytes = new EnumMap<>(GgmlType.class);
+        Map<GgmlType, Long> count = new EnumMap<>(GgmlType.class);
         for (GgufTensorInfo t : file.tensors()) {
-            if (t.dims() == 2 && t.name().startsWith("blk.")) bytes.merge(t.type(), t.byteSize(), Long::sum);
+            if (t.dims() == 2 && t.name().startsWith("blk.")) count.merge(t.type(), 1L, Long::sum);
         }
-        return bytes.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(GgmlType.F32);
+        return count.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(GgmlType.F32);
     }
 }

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "coffer bench", mixinStandardHelpOptions = true,
         description = {"Benchmarks against llama.cpp peers (node-llama-cpp for speed, java-llama.cpp for correctness),",
             "and of the secure world against in-process plaintext (tee)."},
-        subcommands = {EngineBench.class, KernelBench.class, TeeBench.class, RestoreBench.class, AeadBench.class, ServeBench.class, CommandLine.HelpCommand.class})
+        subcommands = {EngineBench.class, KernelBench.class, TeeBench.class, RestoreBench.class, AeadBench.class, ServeBench.class, FingerprintBench.class, CommandLine.HelpCommand.class})
 public final class BenchMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

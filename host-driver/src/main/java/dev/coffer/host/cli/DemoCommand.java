@@ -6,7 +6,11 @@ import dev.coffer.attestation.KeyBroker;
 import dev.coffer.attestation.Policy;
 import dev.coffer.attestation.Verifier;
 import dev.coffer.host.client.AttestedServer;
+import dev.coffer.host.client.PlatformProbe;
 import dev.coffer.host.client.ProxyRoutes;
+import dev.coffer.attestation.fingerprint.ReferenceFingerprints;
+import dev.coffer.attestation.fingerprint.ReferenceRecorder;
+import dev.coffer.pack.ReferenceData;
 import dev.coffer.host.net.HttpsServer;
 import dev.coffer.host.net.TlsIdentity;
 import dev.coffer.host.net.TlsTrust;
@@ -46,7 +50,8 @@ import picocli.CommandLine.Option;
                 + "key broker's keys, encrypt the built-in demo model into a pack for the broker, start the broker, start "
                 + "the server with the isolated secure world (the broker releases the pack's key only after appraising "
                 + "it), attest the server as a client would, send a chat request through the client proxy (sealed end "
-                + "to end), print the verdict, the completion and the timings, and shut everything down.",
+                + "to end), check the served numerics against the owner's reference fingerprints, print the verdict, the "
+                + "completion and the timings, and shut everything down.",
             "",
             "The isolated secure world is a software TEE; the demo's policies accept it explicitly, and say so."})
 final class DemoCommand implements Callable<Integer> {
@@ -98,11 +103,13 @@ final class DemoCommand implements Callable<Integer> {
 
         begin();
         Path pack = work.resolve("demo.cpack");
-        PackHeader header = PackWriter.encrypt(model, pack, owner, PackWriter.Options.forRecipients(
-                List.of(brokerKey.publicKey())), n -> { });
+        ReferenceFingerprints references = ReferenceRecorder.record(model, Math.min(2, Parallel.defaultThreads()));
+        PackHeader header = PackWriter.encrypt(model, pack, owner, new PackWriter.Options(List.of(brokerKey.publicKey()),
+                java.util.Optional.empty(), 1, 4 << 20, List.of(new ReferenceData(ReferenceFingerprints.NAME,
+                references.toJson()))), n -> { });
         String digest = header.digest().hex();
         done("pack", "encrypted for the key broker only: " + header.manifest().chunks().size() + " chunks, digest "
-                + digest.substring(0, 16) + "...");
+                + digest.substring(0, 16) + "..., with the owner's reference fingerprints signed in");
 
         EnclaveImage enclaveImage = SecureWorldImages.load(image != null ? image : SecureWorldImages.defaultJar(CofferHome.path()));
         String measurement = enclaveImage.identity().measurement().hex();
@@ -155,6 +162,13 @@ final class DemoCommand implements Callable<Integer> {
                         out.println("        you:       " + prompt);
                         out.println("        assistant: " + content.strip().replaceAll("\\s+", " "));
                     }
+
+                    begin();
+                    PlatformProbe.Result probe = PlatformProbe.run(attested, owner.publicKey());
+                    var c = probe.comparison();
+                    done("numerics", (c.exactMatch() ? "MATCH: " : "MISMATCH: ") + c.exact() + "/" + c.positions()
+                            + " probe positions bit-identical to the owner's reference fingerprints ("
+                            + probe.references().stack().numerics() + ", " + probe.references().stack().weights() + ")");
                 }
             }
             out.println("all stopped: server, secure world (its secret memory wiped), broker (" + audit.entries()
@@ -169,7 +183,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private void done(String what, String detail) {
-        out.printf(Locale.ROOT, "[%d/7] %-7s %5.2f s  %s%n", step, what, (System.nanoTime() - stepStart) / 1e9, detail);
+        out.printf(Locale.ROOT, "[%d/8] %-8s %5.2f s  %s%n", step, what, (System.nanoTime() - stepStart) / 1e9, detail);
     }
 
 }

@@ -34,7 +34,8 @@ class KeybrokerCliTest {
     void theDemoRunsEveryPartEndToEndAndCleansUp() {
         Cli.Result demo = Cli.run("demo", "--image", Cli.image().toString(), "-n", "8");
         assertThat(demo.exit()).as(demo.out() + demo.err()).isZero();
-        assertThat(demo.out()).contains("[5/7] server").contains("ACCEPTED: ").contains("[7/7] chat")
+        assertThat(demo.out()).contains("[5/8] server").contains("ACCEPTED: ").contains("[7/8] chat")
+                .contains("[8/8] numerics MATCH: ")
                 .contains("assistant: ").contains("all stopped");
     }
 

@@ -35,7 +35,7 @@ class KeybrokerCliTest {
         Cli.Result demo = Cli.run("demo", "--image", Cli.image().toString(), "-n", "8");
         assertThat(demo.exit()).as(demo.out() + demo.err()).isZero();
         assertThat(demo.out()).contains("[5/8] server").contains("ACCEPTED: ").contains("[7/8] chat")
-                .contains("[8/8] numerics MATCH: ")
+                .contains("[8/8] numerics").contains("MATCH: 48/48")
                 .contains("assistant: ").contains("all stopped");
     }
 

@@ -70,26 +70,35 @@ final class AttestCommand implements Callable<Integer> {
         if (probe && owner == null) throw new CommandLine.ParameterException(spec.commandLine(), "--probe needs --owner OWNER.pub");
         Appraisal appraisal = AttestedServer.attest(server, new Verifier(policy), trust, Duration.ofSeconds(timeoutSeconds));
         PrintStream out = System.out;
-        if (json) out.println(toJson(appraisal, policy));
-        else printTable(out, appraisal, policy);
-        if (!appraisal.accepted()) return 1;
-        if (!probe) return 0;
-        // Probes go only to an attested server: through a fresh verification pinned to its TLS key.
-        try (AttestedServer attested = new AttestedServer(server, new Verifier(policy), Duration.ofSeconds(timeoutSeconds),
-                java.time.Clock.systemUTC())) {
-            PlatformProbe.Result r = PlatformProbe.run(attested, dev.coffer.pack.KeyFiles.readOwnerPublicKey(owner));
-            var c = r.comparison();
-            var s = r.references().stack();
-            if (c.exactMatch()) {
-                out.printf(Locale.ROOT, "NUMERICS: MATCH - %d/%d probe positions bit-identical to the owner's references "
-                        + "(%s %s, numerics %s, weights %s)%n", c.exact(), c.positions(), s.engine(), s.version(), s.numerics(), s.weights());
-                return 0;
+        java.util.Optional<PlatformProbe.Result> probed = java.util.Optional.empty();
+        if (probe && appraisal.accepted()) {
+            // Probes go only to an attested server: through a fresh verification pinned to its TLS key.
+            try (AttestedServer attested = new AttestedServer(server, new Verifier(policy), Duration.ofSeconds(timeoutSeconds),
+                    java.time.Clock.systemUTC())) {
+                probed = java.util.Optional.of(PlatformProbe.run(attested, dev.coffer.pack.KeyFiles.readOwnerPublicKey(owner)));
             }
+        }
+        if (json) {
+            out.println(toJson(appraisal, policy, probed));
+        } else {
+            printTable(out, appraisal, policy);
+            probed.ifPresent(r -> printNumerics(out, r));
+        }
+        if (!appraisal.accepted()) return 1;
+        return probed.map(r -> r.comparison().exactMatch() ? 0 : 1).orElse(0);
+    }
+
+    private static void printNumerics(PrintStream out, PlatformProbe.Result r) {
+        var c = r.comparison();
+        var s = r.references().stack();
+        if (c.exactMatch()) {
+            out.printf(Locale.ROOT, "NUMERICS: MATCH - %d/%d probe positions bit-identical to the owner's references "
+                    + "(%s %s, numerics %s, weights %s)%n", c.exact(), c.positions(), s.engine(), s.version(), s.numerics(), s.weights());
+        } else {
             out.printf(Locale.ROOT, "NUMERICS: MISMATCH - %d/%d positions bit-identical, %d/%d same token, largest "
                     + "log-probability difference %.3g: this server does not compute like the owner's stack (%s, %s, %s)%n",
                     c.exact(), c.positions(), c.sameToken(), c.positions(), c.maxLogprobDifference(), s.engine(),
                     s.numerics(), s.weights());
-            return 1;
         }
     }
 
@@ -134,7 +143,7 @@ final class AttestCommand implements Callable<Integer> {
         }
     }
 
-    private String toJson(Appraisal a, Policy policy) {
+    private String toJson(Appraisal a, Policy policy, java.util.Optional<PlatformProbe.Result> probed) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("server", server.toString());
         m.put("verdict", a.accepted() ? "accepted" : "rejected");
@@ -155,6 +164,18 @@ final class AttestCommand implements Callable<Integer> {
             throw new IllegalStateException(e);
         }
         m.put("pin", a.pinLines(policy));
+        probed.ifPresent(r -> {
+            Map<String, Object> n = new LinkedHashMap<>();
+            var c = r.comparison();
+            n.put("verdict", c.exactMatch() ? "match" : "mismatch");
+            n.put("positions", c.positions());
+            n.put("bit_identical", c.exact());
+            n.put("same_token", c.sameToken());
+            n.put("max_logprob_difference", c.maxLogprobDifference());
+            n.put("stack", Map.of("engine", r.references().stack().engine(), "version", r.references().stack().version(),
+                    "numerics", r.references().stack().numerics(), "weights", r.references().stack().weights()));
+            m.put("numerics", n);
+        });
         return JSONObjectUtils.toJSONString(m);
     }
 }

@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,14 +66,35 @@ class PlatformProbeTest {
         return out;
     }
 
-    private static PlatformProbe.Result probe(Path pack) throws Exception {
+    private static PackServing serve(Path pack) throws Exception {
         byte[] key = operator.raw();
-        try (PackServing serving = PackServing.start(new PackServing.Config(pack, new PackServing.KeySource.Local(
+        return PackServing.start(new PackServing.Config(pack, new PackServing.KeySource.Local(
                 () -> Credential.of(RecipientPrivateKey.fromRaw(key.clone()))), 0,
                 EnclaveImage.inProcess(InferenceApplication.class.getName()),
                 EnclaveSettings.defaults(Backend.SIM, dir.resolve("state")).withSecureMemory(64L << 20).withThreads(2),
                 4, 2, 512, "127.0.0.1", 0, TlsIdentity.selfSigned(List.of()), new GenerationScheduler.Limits(2, 4), false),
                 line -> { });
+    }
+
+    @Test
+    void attestProbeReportsTheNumericsInItsJsonAndExitCode() throws Exception {
+        Path ownerPub = dir.resolve("owner.pub");
+        if (!java.nio.file.Files.exists(ownerPub)) dev.coffer.pack.KeyFiles.writeOwnerPublicKey(ownerPub, owner.publicKey());
+        Path policy = dir.resolve("sim-policy.json");
+        java.nio.file.Files.writeString(policy, "{\"allowed_tee\": [\"sim\"], \"allow_debug\": true}");
+        for (boolean honest : new boolean[] {true, false}) {
+            try (PackServing serving = serve(honest ? pack("cli-honest.cpack", q8, q8) : pack("cli-other.cpack", q4, q8))) {
+                var r = dev.coffer.host.cli.CliAccess.run("attest", serving.server().url(), "--policy", policy.toString(),
+                        "--probe", "--owner", ownerPub.toString(), "--json");
+                assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(honest ? 0 : 1);
+                Map<?, ?> numerics = (Map<?, ?>) com.nimbusds.jose.util.JSONObjectUtils.parse(r.out().strip()).get("numerics");
+                assertThat(numerics.get("verdict")).isEqualTo(honest ? "match" : "mismatch");
+            }
+        }
+    }
+
+    private static PlatformProbe.Result probe(Path pack) throws Exception {
+        try (PackServing serving = serve(pack);
              AttestedServer server = new AttestedServer(URI.create(serving.server().url()),
                      new Verifier(Policy.parse("{\"allowed_tee\": [\"sim\"], \"allow_debug\": true}")), Duration.ofSeconds(30),
                      Clock.systemUTC())) {

@@ -128,8 +128,10 @@ final class DemoCommand implements Callable<Integer> {
 
             begin();
             int threads = Math.min(2, Parallel.defaultThreads());
+            // The demo needs about 6 MiB of secret memory; a non-root user's RLIMIT_MEMLOCK is often 8 MiB.
+            long budget = Math.min(256L << 20, dev.coffer.tee.memory.SecretMemory.lockableBytes() - (512 << 10));
             EnclaveSettings settings = EnclaveSettings.defaults(Backend.ISOLATED, CofferHome.state())
-                    .withSecureMemory(256L << 20).withThreads(threads);
+                    .withSecureMemory(budget).withThreads(threads);
             try (PackServing serving = PackServing.start(new PackServing.Config(pack,
                     new PackServing.KeySource.Broker(brokerUrl, TlsTrust.pinned(brokerTls.publicKeyHash())), 0,
                     enclaveImage, settings, 4, threads, 512, "127.0.0.1", 0, TlsIdentity.selfSigned(List.of()),

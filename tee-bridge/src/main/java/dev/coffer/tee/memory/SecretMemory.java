@@ -42,6 +42,16 @@ public final class SecretMemory implements AutoCloseable {
         return withBudget(budgetBytes, MemoryPolicy.secretMemory(allowFallback));
     }
 
+    /**
+     * How much secret memory this process may have: unlimited with CAP_IPC_LOCK (root) or an unlimited
+     * RLIMIT_MEMLOCK, else the hard limit (the soft one is raised to it when needed). For sizing a budget that fits.
+     */
+    public static long lockableBytes() {
+        if (Native.hasIpcLockCapability()) return Long.MAX_VALUE;
+        long hard = Native.memlockLimit()[1];
+        return hard < 0 ? Long.MAX_VALUE : hard;
+    }
+
     /** As {@link #withBudget(long, boolean)}, with the memory policy spelled out. */
     public static SecretMemory withBudget(long budgetBytes, MemoryPolicy policy) {
         if (budgetBytes <= 0) throw new IllegalArgumentException("secret memory budget must be > 0: " + budgetBytes);

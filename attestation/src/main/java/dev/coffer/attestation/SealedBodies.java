@@ -43,9 +43,9 @@ public final class SealedBodies {
             return wire.clone();
         }
 
-        /** Opens the next message of the answer (the whole body, or the next SSE event). */
-        public byte[] open(byte[] sealed) {
-            return answer.open(sealed).plaintext();
+        /** Opens the next message of the answer (the whole body, or the next SSE event) that came under HTTP {@code status}. */
+        public byte[] open(byte[] sealed, int status) {
+            return answer.open(sealed, status).plaintext();
         }
 
         /** Whether the last message of the answer has been opened: a stream that ends before is cut short. */
@@ -74,9 +74,9 @@ public final class SealedBodies {
             return body;
         }
 
-        /** Seals the next message of the answer; {@code last} marks the final one. */
-        public byte[] seal(byte[] plaintext, boolean last) {
-            return answer.seal(plaintext, last);
+        /** Seals the next message of the answer, to travel under HTTP {@code status}; {@code last} marks the final one. */
+        public byte[] seal(byte[] plaintext, boolean last, int status) {
+            return answer.seal(plaintext, last, status);
         }
 
         @Override
@@ -94,7 +94,7 @@ public final class SealedBodies {
             ByteArrayOutputStream out = new ByteArrayOutputStream(ENC_BYTES + ct.length);
             out.writeBytes(ctx.getEncapsulation());
             out.writeBytes(ct);
-            return new ClientExchange(out.toByteArray(), new ResponseKeys(ctx));
+            return new ClientExchange(out.toByteArray(), new ResponseKeys(ctx, ctx.getEncapsulation()));
         } catch (InvalidCipherTextException e) {
             throw new IllegalStateException("HPKE seal failed: " + e.getMessage(), e);
         }
@@ -109,10 +109,12 @@ public final class SealedBodies {
         try {
             X25519PrivateKeyParameters priv = new X25519PrivateKeyParameters(raw, 0);
             AsymmetricCipherKeyPair pair = new AsymmetricCipherKeyPair(priv.generatePublicKey(), priv);
-            HPKEContext ctx = hpke().setupBaseR(Arrays.copyOf(wire, ENC_BYTES), pair, info(route));
+            byte[] enc = Arrays.copyOf(wire, ENC_BYTES);
+            HPKEContext ctx = hpke().setupBaseR(enc, pair, info(route));
             byte[] body = ctx.open(new byte[0], Arrays.copyOfRange(wire, ENC_BYTES, wire.length));
-            return new ServerExchange(body, new ResponseKeys(ctx));
-        } catch (InvalidCipherTextException | IllegalArgumentException e) {
+            return new ServerExchange(body, new ResponseKeys(ctx, enc));
+        } catch (InvalidCipherTextException | RuntimeException e) {
+            // RuntimeException too: a low-order X25519 point makes the key agreement throw IllegalStateException
             throw new SealedBodyException("the sealed request does not open with this secure world's key for " + route
                     + ": it was sealed to another key (re-attest to get the current one), for another route, or changed");
         } finally {

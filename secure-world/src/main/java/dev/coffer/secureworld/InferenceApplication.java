@@ -78,9 +78,11 @@ public final class InferenceApplication implements EnclaveApplication {
     private BackwardPopulater populater;
     /** Made here at start and never exported: prompts and released pack keys are sealed to its public half. */
     private RecipientPrivateKey enclaveKey;
-    /** The pack evidence claims: the last one prepared or opened (kept over an elastic release, since the host
-     *  restores the same pack for the next request). */
+    /** The pack evidence claims as served: the one open now, kept over an elastic release (the next request restores
+     *  it again); cleared by anything else that replaces the model. */
     private PackHeader claimedPack;
+    /** A pack checked before its key is fetched from a key broker (claimed only while no model is loaded). */
+    private PackHeader preparedPack;
 
     @Override
     public void initialize(EnclaveContext context) {
@@ -128,7 +130,8 @@ public final class InferenceApplication implements EnclaveApplication {
     }
 
     private Void loadChunk(Chunk chunk) {
-        if (image == null) throw new IllegalStateException("load-chunk before load-begin");
+        // Only into a plaintext image being loaded: never over a restored pack's weights.
+        if (image == null || pack != null || populater == null) throw new IllegalStateException("load-chunk before load-begin");
         MemorySegment target = image.segment();
         MemorySegment staging = context.staging();
         if (chunk.length() > staging.byteSize() || chunk.offset() < 0
@@ -142,7 +145,7 @@ public final class InferenceApplication implements EnclaveApplication {
     }
 
     private ModelSummary loadEnd(int contextLength) {
-        if (image == null) throw new IllegalStateException("load-end before load-begin");
+        if (image == null || pack != null || populater == null) throw new IllegalStateException("load-end before load-begin");
         populater.stop();
         gguf = GgufFile.parse("model", image.segment());
         return build(new GgufTensorSource(gguf), contextLength, gguf.segment().byteSize());
@@ -170,7 +173,7 @@ public final class InferenceApplication implements EnclaveApplication {
             throw new MalformedMessageException("host data is a 32-byte TLS key hash or nothing, not " + hostData.length + " bytes");
         }
         java.time.Instant now = java.time.Instant.now();
-        PackHeader claimed = claimedPack;
+        PackHeader claimed = claimedPack != null ? claimedPack : preparedPack;
         Optional<EvidenceClaims.PackClaim> packClaim = claimed == null ? Optional.empty() : Optional.of(
                 new EvidenceClaims.PackClaim(claimed.digest(), claimed.manifest().owner().id(), claimed.manifest().version()));
         TeeType tee = TeeType.find(context.teeType()).orElseThrow(() ->
@@ -183,8 +186,11 @@ public final class InferenceApplication implements EnclaveApplication {
     }
 
     private PackOpened packPrepare(InferenceCalls.PackPrepare request) {
+        if (model != null || pack != null) {
+            throw new IllegalStateException("a model is loaded: pack-prepare comes before pack-open, not while serving");
+        }
         PackHeader header = PackHeader.parse(request.header()).requireVersion(request.minVersion());
-        claimedPack = header;
+        preparedPack = header;
         PackManifest m = header.manifest();
         return new PackOpened(header.digest().hex(), m.model().name(), m.chunks().size(), m.plaintextSize());
     }
@@ -288,7 +294,9 @@ public final class InferenceApplication implements EnclaveApplication {
     }
 
     private Long release() {
+        PackHeader served = claimedPack;
         unload();
+        claimedPack = served; // the idle secure world still serves this pack: the next request restores it again
         return context.secretMemory().used();
     }
 
@@ -396,6 +404,8 @@ public final class InferenceApplication implements EnclaveApplication {
     private void unload() {
         if (populater != null) populater.stop();
         populater = null;
+        claimedPack = null;
+        preparedPack = null;
         if (restoration != null) restoration.close();
         restoration = null;
         pack = null;

@@ -70,6 +70,32 @@ class EvidenceTest {
                     .hasMessageContaining("32-byte TLS key hash");
             assertThatThrownBy(() -> enclave.call(InferenceCalls.PACK_PREPARE, new InferenceCalls.PackPrepare(
                     p.header().encode(), 5))).isInstanceOf(EcallFailedException.class).hasMessageContaining("version");
+            // a plaintext model loaded afterwards is not the prepared pack: the claim goes
+            enclave.call(InferenceCalls.LOAD_BEGIN, 10L);
+            Nonce again = Nonce.random();
+            Evidence e2 = new EnclaveAttester(enclave).attest(again, new byte[0]);
+            assertThat(dev.coffer.attestation.EvidenceClaims.parse(e2.claims()).pack()).isEmpty();
+        }
+    }
+
+    @Test
+    void whileAPackIsServedTheHostCanNeitherClaimAnotherNorWriteOverItsWeights() throws Exception {
+        PackFixture f = new PackFixture(temp);
+        try (Enclave enclave = sim(); PackFile a = PackFile.open(f.packForAlice("a.cpack"));
+             PackFile b = PackFile.open(f.packForAlice("b.cpack"))) {
+            var runner = new dev.coffer.tee.channel.StagingRing(enclave.staging(), 2, a.maxChunkBytes() + dev.coffer.pack.AesGcm.TAG_BYTES);
+            runner.reset();
+            byte[] key = f.alice.raw();
+            enclave.call(InferenceCalls.PACK_OPEN, new InferenceCalls.PackOpen(a.header().encode(), 1, key, 0, 2,
+                    a.maxChunkBytes() + dev.coffer.pack.AesGcm.TAG_BYTES, 0, 0, 0));
+            assertThatThrownBy(() -> enclave.call(InferenceCalls.PACK_PREPARE, new InferenceCalls.PackPrepare(
+                    b.header().encode(), 0))).isInstanceOf(EcallFailedException.class).hasMessageContaining("while serving");
+            assertThatThrownBy(() -> enclave.call(InferenceCalls.LOAD_CHUNK, new InferenceCalls.Chunk(0, 16)))
+                    .isInstanceOf(EcallFailedException.class).hasMessageContaining("before load-begin");
+            Evidence e = new EnclaveAttester(enclave).attest(Nonce.random(), new byte[0]);
+            assertThat(dev.coffer.attestation.EvidenceClaims.parse(e.claims()).pack().orElseThrow().digest())
+                    .isEqualTo(a.header().digest());
+            enclave.call(InferenceCalls.RELEASE, null);
         }
     }
 }

@@ -53,10 +53,10 @@ class ServingTest {
     private static List<String> run(Enclave enclave, SealedBodies.ClientExchange client, String route) {
         ServingCalls.Messages m = enclave.call(ServingCalls.SERVE_ADMIT, new ServingCalls.Admit(route, true, client.request()));
         List<String> opened = new ArrayList<>();
-        for (byte[] b : m.messages()) opened.add(new String(client.open(b), StandardCharsets.UTF_8));
+        for (byte[] b : m.messages()) opened.add(new String(client.open(b, m.status()), StandardCharsets.UTF_8));
         while (!m.finished()) {
             m = enclave.call(ServingCalls.SERVE_STEP, new int[] {m.id()}).getFirst();
-            for (byte[] b : m.messages()) opened.add(new String(client.open(b), StandardCharsets.UTF_8));
+            for (byte[] b : m.messages()) opened.add(new String(client.open(b, m.status()), StandardCharsets.UTF_8));
         }
         assertThat(client.complete()).isTrue();
         return opened;
@@ -104,7 +104,7 @@ class ServingTest {
                 assertThat(m.stream()).isTrue();
                 admitted.add(m);
                 List<String> e = new ArrayList<>();
-                for (byte[] b : m.messages()) e.add(new String(c.open(b), StandardCharsets.UTF_8));
+                for (byte[] b : m.messages()) e.add(new String(c.open(b, 200), StandardCharsets.UTF_8));
                 events.add(e);
             }
             // all slots busy: the next request is refused with 429, sealed to its client
@@ -112,7 +112,7 @@ class ServingTest {
                     .getBytes(StandardCharsets.UTF_8));
             ServingCalls.Messages busy = enclave.call(ServingCalls.SERVE_ADMIT, new ServingCalls.Admit(CHAT, true, fourth.request()));
             assertThat(busy.status()).isEqualTo(429);
-            assertThat(new String(fourth.open(busy.messages().getFirst()), StandardCharsets.UTF_8)).contains("rate_limit_exceeded");
+            assertThat(new String(fourth.open(busy.messages().getFirst(), 429), StandardCharsets.UTF_8)).contains("rate_limit_exceeded");
 
             int[] ids = admitted.stream().mapToInt(ServingCalls.Messages::id).toArray();
             long before = enclave.stats().ecalls();
@@ -124,7 +124,7 @@ class ServingTest {
                 anyRunning = false;
                 for (int i = 0; i < 3; i++) {
                     for (byte[] b : progress.get(i).messages()) {
-                        if (!clients.get(i).complete()) events.get(i).add(new String(clients.get(i).open(b), StandardCharsets.UTF_8));
+                        if (!clients.get(i).complete()) events.get(i).add(new String(clients.get(i).open(b, 200), StandardCharsets.UTF_8));
                     }
                     anyRunning |= !progress.get(i).finished();
                 }
@@ -157,8 +157,19 @@ class ServingTest {
                 SealedBodies.ClientExchange c = SealedBodies.seal(key, CHAT, bad[0].getBytes(StandardCharsets.UTF_8));
                 ServingCalls.Messages m = enclave.call(ServingCalls.SERVE_ADMIT, new ServingCalls.Admit(CHAT, true, c.request()));
                 assertThat(m.status()).as(bad[0]).isIn(400, 404);
-                assertThat(new String(c.open(m.messages().getFirst()), StandardCharsets.UTF_8)).contains(bad[1]).contains("\"error\"");
+                assertThat(new String(c.open(m.messages().getFirst(), m.status()), StandardCharsets.UTF_8)).contains(bad[1]).contains("\"error\"");
             }
+            // a replayed sealed request is refused, not answered twice
+            SealedBodies.ClientExchange once = SealedBodies.seal(key, COMPLETION, "{\"prompt\":\"x\",\"max_tokens\":1}"
+                    .getBytes(StandardCharsets.UTF_8));
+            ServingCalls.Messages first = enclave.call(ServingCalls.SERVE_ADMIT, new ServingCalls.Admit(COMPLETION, true, once.request()));
+            while (!first.finished()) first = enclave.call(ServingCalls.SERVE_STEP, new int[] {first.id()}).getFirst();
+            ServingCalls.Messages replay = enclave.call(ServingCalls.SERVE_ADMIT, new ServingCalls.Admit(COMPLETION, true, once.request()));
+            assertThat(replay.status()).isEqualTo(400);
+            assertThat(new String(replay.messages().getFirst(), StandardCharsets.UTF_8)).contains("seen before");
+            // a low-order encapsulated key is refused like any unreadable body, and serving goes on
+            ServingCalls.Messages low = enclave.call(ServingCalls.SERVE_ADMIT, new ServingCalls.Admit(COMPLETION, true, new byte[48]));
+            assertThat(low.status()).isEqualTo(400);
             // a body sealed for another route does not open; the refusal carries nothing secret
             SealedBodies.ClientExchange wrongRoute = SealedBodies.seal(key, COMPLETION, "{\"prompt\":\"x\"}".getBytes(StandardCharsets.UTF_8));
             ServingCalls.Messages m = enclave.call(ServingCalls.SERVE_ADMIT, new ServingCalls.Admit(CHAT, true, wrongRoute.request()));

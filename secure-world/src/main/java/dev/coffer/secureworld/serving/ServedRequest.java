@@ -17,9 +17,9 @@ import java.util.Map;
  * plain in development).
  */
 final class ServedRequest {
-    /** How answer messages leave: sealed under the request's exported keys, or as they are. */
+    /** How answer messages leave: sealed under the request's keys (bound to the HTTP status), or as they are. */
     interface Answer {
-        byte[] wrap(byte[] plaintext, boolean last);
+        byte[] wrap(byte[] plaintext, boolean last, int status);
     }
 
     private final OpenAiRequest request;
@@ -234,6 +234,6 @@ final class ServedRequest {
     }
 
     private byte[] wrap(String json, boolean last) {
-        return answer.wrap(json.getBytes(StandardCharsets.UTF_8), last);
+        return answer.wrap(json.getBytes(StandardCharsets.UTF_8), last, 200);
     }
 }

@@ -39,6 +39,15 @@ public final class ServingEngine {
     private final ServedRequest[] running;
     private final int[] ids;
     private int nextId = 1;
+    /** Encapsulated keys of requests already opened: a replayed request is refused, not answered again. */
+    private final java.util.Set<String> seen = java.util.Collections.newSetFromMap(new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > MAX_REMEMBERED;
+        }
+    });
+    /** How many requests' encapsulated keys are remembered (the replay window of one secure world's key). */
+    static final int MAX_REMEMBERED = 100_000;
 
     /**
      * @param chatFormat renders chat messages into the model's prompt text (the model's chat template)
@@ -72,6 +81,12 @@ public final class ServingEngine {
                 // Nothing was opened, so nothing is secret here: the host may read this refusal.
                 return refusal(400, false, plain(), "sealed_body", e.getMessage(), null);
             }
+            String enc = HexFormat.of().formatHex(admit.body(), 0, SealedBodies.ENC_BYTES);
+            if (!seen.add(enc)) {
+                exchange.close();
+                return refusal(400, false, plain(), "sealed_body", "this sealed request was seen before: a replay is "
+                        + "not answered (seal each request anew)", null);
+            }
             body = exchange.body();
             answer = exchange::seal;
         } else {
@@ -79,6 +94,19 @@ public final class ServingEngine {
             answer = plain();
         }
         try {
+            return start(kind, admit, answer, body);
+        } catch (RuntimeException e) {
+            // Any failure after opening is this request's alone: refuse it (sealed) and go on serving the others.
+            return refusal(500, admit.sealed(), answer, "server_error", "the secure world could not serve this request ("
+                    + e.getClass().getSimpleName() + ")", null);
+        } finally {
+            if (exchange != null) java.util.Arrays.fill(body, (byte) 0);
+        }
+    }
+
+    private ServingCalls.Messages start(OpenAiRequest.Kind kind, ServingCalls.Admit admit, ServedRequest.Answer answer,
+                                        byte[] body) {
+        {
             OpenAiRequest request;
             try {
                 request = OpenAiRequest.parse(kind, body);
@@ -117,8 +145,6 @@ public final class ServingEngine {
             List<byte[]> first = served.step();
             if (served.finished()) running[slot] = null;
             return new ServingCalls.Messages(id, 200, request.stream(), admit.sealed(), first, served.finished());
-        } finally {
-            if (exchange != null) java.util.Arrays.fill(body, (byte) 0);
         }
     }
 
@@ -182,7 +208,7 @@ public final class ServingEngine {
                 "{\"model\":\"other\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"stop\":[\"a\"]}"
                         .getBytes(StandardCharsets.UTF_8));
         ServingCalls.Messages refused = idle.admit(new ServingCalls.Admit(route, true, client.request()));
-        client.open(refused.messages().getFirst());
+        client.open(refused.messages().getFirst(), refused.status());
         new TextAssembler(List.of("ab")).add("xa".getBytes(StandardCharsets.UTF_8));
     }
 
@@ -201,7 +227,7 @@ public final class ServingEngine {
     }
 
     private static ServedRequest.Answer plain() {
-        return (plaintext, last) -> plaintext;
+        return (plaintext, last, status) -> plaintext;
     }
 
     /** An OpenAI-style error object as the (sealed, when the request was) answer. */
@@ -209,11 +235,11 @@ public final class ServingEngine {
                                                  String message, String param) {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("message", message);
-        e.put("type", status == 429 ? "rate_limit_error" : "invalid_request_error");
+        e.put("type", status == 429 ? "rate_limit_error" : status >= 500 ? "server_error" : "invalid_request_error");
         e.put("param", param);
         e.put("code", code);
         byte[] json = JSONObjectUtils.toJSONString(Map.of("error", e)).getBytes(StandardCharsets.UTF_8);
-        return new ServingCalls.Messages(-1, status, false, sealed, List.of(answer.wrap(json, true)), true);
+        return new ServingCalls.Messages(-1, status, false, sealed, List.of(answer.wrap(json, true, status)), true);
     }
 
     private static byte[] randomBytes() {

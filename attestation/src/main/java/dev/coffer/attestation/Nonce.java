@@ -63,7 +63,11 @@ public final class Nonce {
         return base64Url();
     }
 
+    /** At most 40 characters of {@code s} for a message, cut between code points and without unpaired surrogates
+     *  (so that the text survives strict encoders such as the audit log's). */
     static String abbreviate(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 40) + "…";
+        StringBuilder out = new StringBuilder();
+        s.codePoints().limit(40).forEach(cp -> out.appendCodePoint(Character.isSurrogate((char) cp) && cp <= 0xFFFF ? '?' : cp));
+        return s.codePointCount(0, s.length()) > 40 ? out + "…" : out.toString();
     }
 }

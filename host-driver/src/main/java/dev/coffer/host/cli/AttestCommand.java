@@ -74,7 +74,7 @@ final class AttestCommand implements Callable<Integer> {
         if (probe && appraisal.accepted()) {
             // Probes go only to an attested server: through a fresh verification pinned to its TLS key.
             try (AttestedServer attested = new AttestedServer(server, new Verifier(policy), Duration.ofSeconds(timeoutSeconds),
-                    java.time.Clock.systemUTC())) {
+                    java.time.Clock.systemUTC(), trust)) {
                 probed = java.util.Optional.of(PlatformProbe.run(attested, dev.coffer.pack.KeyFiles.readOwnerPublicKey(owner)));
             }
         }

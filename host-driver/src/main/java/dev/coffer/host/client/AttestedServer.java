@@ -47,13 +47,20 @@ public final class AttestedServer implements AutoCloseable {
     private final Verifier verifier;
     private final Duration timeout;
     private final Clock clock;
+    private final TlsTrust attestationTrust;
     private Attested current;
 
     public AttestedServer(URI server, Verifier verifier, Duration timeout, Clock clock) {
+        this(server, verifier, timeout, clock, TlsTrust.untilAttested());
+    }
+
+    /** @param attestationTrust how the attestation request's connection is trusted (e.g. with a CA on top) */
+    public AttestedServer(URI server, Verifier verifier, Duration timeout, Clock clock, TlsTrust attestationTrust) {
         this.server = server;
         this.verifier = verifier;
         this.timeout = timeout;
         this.clock = clock;
+        this.attestationTrust = attestationTrust;
     }
 
     public URI url() {
@@ -64,12 +71,12 @@ public final class AttestedServer implements AutoCloseable {
      *  @throws dev.coffer.attestation.EvidenceRejectedException when the server no longer meets the policy */
     public synchronized Attested current() throws IOException {
         if (current == null || !clock.instant().isBefore(current.expires())) {
-            Appraisal a = attest(server, verifier, TlsTrust.untilAttested(), timeout).orThrow();
+            Appraisal a = attest(server, verifier, attestationTrust, timeout).orThrow();
             Digest tls = a.claims().tlsKeyHash().orElseThrow(() -> new IOException("the evidence binds no TLS key"));
             RecipientPublicKey key = a.claims().enclaveKey().orElseThrow(() -> new IOException("the evidence names no enclave key"));
             Instant expires = a.claims().expiresAt().isBefore(a.claims().issuedAt().plus(verifier.policy().maxAge()))
                     ? a.claims().expiresAt() : a.claims().issuedAt().plus(verifier.policy().maxAge());
-            if (current != null) current.client().close();
+            retire(current);
             current = new Attested(a, key, tls, expires, new HttpsClient(TlsTrust.pinned(tls), timeout));
         }
         return current;
@@ -90,8 +97,13 @@ public final class AttestedServer implements AutoCloseable {
              HttpsClient.StreamingReply reply = a.client().postStreaming(HttpsClient.resolve(server, path),
                      dev.coffer.host.server.GenerationScheduler.SEALED_TYPE, exchange.request())) {
             byte[] body = reply.body().readAllBytes();
-            return new SealedReply(reply.status(), reply.contentType().equals(dev.coffer.host.server.GenerationScheduler.SEALED_TYPE)
-                    ? exchange.open(body) : body);
+            if (!reply.contentType().equals(dev.coffer.host.server.GenerationScheduler.SEALED_TYPE)) {
+                throw new IOException("the server answered HTTP " + reply.status() + " without sealing it: "
+                        + dev.coffer.attestation.KeyBrokerMessages.errorMessage(new String(body, java.nio.charset.StandardCharsets.UTF_8)));
+            }
+            byte[] opened = exchange.open(body, reply.status());
+            if (!exchange.complete()) throw new IOException("the server's sealed answer was cut short");
+            return new SealedReply(reply.status(), opened);
         }
     }
 
@@ -120,8 +132,13 @@ public final class AttestedServer implements AutoCloseable {
 
     /** Forget the current verification (the server's key changed): the next {@link #current()} verifies again. */
     public synchronized void invalidate() {
-        if (current != null) current.client().close();
+        retire(current);
         current = null;
+    }
+
+    /** Closing a JDK HttpClient waits for its exchanges (streams may run for minutes): let the old one drain apart. */
+    private static void retire(Attested old) {
+        if (old != null) Thread.ofVirtual().name("retire-attested-client").start(old.client()::close);
     }
 
     @Override

@@ -74,7 +74,17 @@ public final class ProxyRoutes {
                 body = reply.body().readAllBytes();
             }
             if (type.equals(GenerationScheduler.SEALED_TYPE)) {
-                return new Answer(reply.status(), "application/json", exchange.open(body));
+                byte[] opened;
+                try {
+                    opened = exchange.open(body, reply.status());
+                } catch (SealedBodyException e) {
+                    return Answer.json(502, HttpsServer.error(502, "the answer from the server failed authentication: "
+                            + e.getMessage()));
+                }
+                if (!exchange.complete()) {
+                    return Answer.json(502, HttpsServer.error(502, "the server's answer was cut short (not its last sealed message)"));
+                }
+                return new Answer(reply.status(), "application/json", opened);
             }
             String text = new String(body, StandardCharsets.UTF_8);
             if (reply.status() == 400 && text.contains("sealed_body") && attempt == 0) {
@@ -82,10 +92,36 @@ public final class ProxyRoutes {
                 server.invalidate();
                 continue;
             }
-            // the host's own answers (429 busy, 503, 400 for what it can see) carry no secrets and pass as they are
-            Answer passed = Answer.json(reply.status(), text);
-            return reply.headers().firstValue("retry-after").map(v -> passed.withHeader("Retry-After", v)).orElse(passed);
+            return hostError(reply, text);
         }
+    }
+
+    /**
+     * An answer the host made itself (unsealed): only its error statuses are passed on, re-made from the message
+     * alone; an unsealed success could be anything the host invented, so it becomes a 502.
+     */
+    private static Answer hostError(HttpsClient.StreamingReply reply, String text) {
+        int status = reply.status();
+        if (status != 400 && status != 413 && status != 429 && status != 503) {
+            return Answer.json(502, HttpsServer.error(502, "the server answered HTTP " + status + " without sealing "
+                    + "its answer: refused (only the secure world's sealed answers are passed on)"));
+        }
+        Answer passed = Answer.json(status, HttpsServer.error(status, "the server's host says: " + hostMessage(text)));
+        return reply.headers().firstValue("retry-after").filter(v -> v.matches("\\d{1,4}"))
+                .map(v -> passed.withHeader("Retry-After", v)).orElse(passed);
+    }
+
+    /** The {@code error.message} of a host's error body, or a placeholder: other host text is never repeated. */
+    private static String hostMessage(String json) {
+        try {
+            Object error = com.nimbusds.jose.util.JSONObjectUtils.parse(json).get("error");
+            if (error instanceof Map<?, ?> e && e.get("message") instanceof String m) {
+                return m.length() > 300 ? m.substring(0, 300) + "…" : m;
+            }
+        } catch (java.text.ParseException | RuntimeException ignored) {
+            // not JSON: fall through
+        }
+        return "(an unsealed answer that is not an error)";
     }
 
     /** Opens each sealed event in order; a stream that ends before its last sealed message is reported as cut short. */
@@ -104,11 +140,12 @@ public final class ProxyRoutes {
                 if (!line.startsWith("data: ")) continue;
                 String data = line.substring(6);
                 if (data.startsWith("{")) {
-                    // not sealed: the host reporting a failure (e.g. the secure world was lost); pass errors only
-                    if (data.contains("\"error\"")) events.event(data);
-                    continue;
+                    // not sealed: the host reporting a failure (e.g. the secure world was lost). Its words are not
+                    // passed on (they could imitate content); the proxy says in its own words that the stream failed.
+                    events.event(HttpsServer.error(502, "the server's stream failed: " + hostMessage(data)));
+                    break;
                 }
-                events.event(new String(exchange.open(Base64.getUrlDecoder().decode(data)), StandardCharsets.UTF_8));
+                events.event(new String(exchange.open(Base64.getUrlDecoder().decode(data), reply.status()), StandardCharsets.UTF_8));
             }
         } catch (SealedBodyException | IllegalArgumentException e) {
             events.event(HttpsServer.error(502, "the answer from the server failed authentication: " + e.getMessage()));

@@ -23,6 +23,8 @@ public final class CofferServer implements AutoCloseable {
     /** Larger request bodies are refused (413) before they reach a handler. */
     static final int MAX_BODY_BYTES = 1 << 20;
     static final int IDLE_SECONDS = 60;
+    /** Evidence requests served at once (each is a crossing into the secure world). */
+    static final int MAX_CONCURRENT_ATTESTATIONS = 4;
 
     private final HttpsServer http;
     private final String host;
@@ -39,6 +41,7 @@ public final class CofferServer implements AutoCloseable {
                                      Supplier<Map<String, Object>> health, Map<String, HttpsServer.Handler> more,
                                      Consumer<String> log) throws InterruptedException {
         byte[] tlsKeyHash = tls.publicKeyHash().bytes();
+        java.util.concurrent.Semaphore attesting = new java.util.concurrent.Semaphore(MAX_CONCURRENT_ATTESTATIONS);
         Map<String, HttpsServer.Handler> routes = new java.util.HashMap<>(more);
         routes.putAll(Map.of(
                 "GET /health", call -> {
@@ -48,17 +51,30 @@ public final class CofferServer implements AutoCloseable {
                     return Answer.json(200, JSONObjectUtils.toJSONString(m));
                 },
                 "GET " + ATTESTATION_PATH, call -> {
-                    Nonce nonce;
-                    try {
-                        nonce = Nonce.parse(call.parameter("nonce").orElseThrow(() -> new IllegalArgumentException(
-                                "the nonce parameter is required, once: 8 to 64 random bytes, base64url")));
-                    } catch (IllegalArgumentException e) {
-                        return Answer.json(400, HttpsServer.error(400, e.getMessage()));
+                    // Evidence costs a crossing the generation steps also need: a few at a time, the rest retry.
+                    if (!attesting.tryAcquire()) {
+                        return Answer.json(429, HttpsServer.error(429, "too many attestation requests at once: retry"))
+                                .withHeader("Retry-After", "1");
                     }
-                    return Answer.json(200, attester.attest(nonce, tlsKeyHash).toJson());
+                    try {
+                        return attest(attester, call, tlsKeyHash);
+                    } finally {
+                        attesting.release();
+                    }
                 }));
         return new CofferServer(HttpsServer.start(host, port, tls.serverContext(), routes, MAX_BODY_BYTES, IDLE_SECONDS, log),
                 host);
+    }
+
+    private static Answer attest(Attester attester, HttpsServer.Call call, byte[] tlsKeyHash) {
+        Nonce nonce;
+        try {
+            nonce = Nonce.parse(call.parameter("nonce").orElseThrow(() -> new IllegalArgumentException(
+                    "the nonce parameter is required, once: 8 to 64 random bytes, base64url")));
+        } catch (IllegalArgumentException e) {
+            return Answer.json(400, HttpsServer.error(400, e.getMessage()));
+        }
+        return Answer.json(200, attester.attest(nonce, tlsKeyHash).toJson());
     }
 
     public int port() {

@@ -139,7 +139,16 @@ public final class GenerationScheduler implements AutoCloseable {
                 done(job);
                 continue;
             }
-            ServingCalls.Messages m = enclave.call(ServingCalls.SERVE_ADMIT, job.admit);
+            ServingCalls.Messages m;
+            try {
+                m = enclave.call(ServingCalls.SERVE_ADMIT, job.admit);
+            } catch (dev.coffer.tee.EcallFailedException e) {
+                // The secure world refused or failed this one request (it keeps running): answer it, serve the rest.
+                log.accept("a request failed in the secure world: " + e.getMessage());
+                job.responder.send(Answer.json(500, HttpsServer.error(500, "the secure world could not serve this request")));
+                done(job);
+                continue;
+            }
             metrics.firstToken((System.nanoTime() - job.queuedNanos) / 1e9, m.status());
             job.id = m.id();
             deliver(job, m);
@@ -178,6 +187,15 @@ public final class GenerationScheduler implements AutoCloseable {
             byte[] body = m.messages().getLast();
             job.responder.send(m.sealed() ? new Answer(m.status(), SEALED_TYPE, body)
                     : new Answer(m.status(), "application/json", body));
+        } else if (m.finished()) {
+            // finished without an answer (the secure world no longer knew the request): never leave a client waiting
+            String error = HttpsServer.error(500, "the request ended without an answer in the secure world");
+            if (job.events != null) {
+                job.events.event(error);
+                job.events.end();
+            } else {
+                job.responder.send(Answer.json(500, error));
+            }
         }
     }
 

@@ -100,7 +100,7 @@ public final class PackServing implements AutoCloseable {
         this.pack = pack;
         this.log = log;
         this.metrics = new ServingMetrics(() -> current.enclave().stats().ecalls(),
-                () -> current.runner().restoreStatus().restoredChunks(), () -> pack.manifest().chunks().size());
+                () -> restoreStatus().restoredChunks(), () -> pack.manifest().chunks().size());
     }
 
     public static PackServing start(Config c, Consumer<String> log) throws IOException, InterruptedException {
@@ -185,11 +185,27 @@ public final class PackServing implements AutoCloseable {
         m.put("tee", world.enclave().info().backend().teeType());
         m.put("pack", pack.header().digest().hex());
         m.put("secure_world", world.alive() ? "running" : "restarting");
-        InferenceCalls.RestoreStatus s = world.runner().restoreStatus();
+        InferenceCalls.RestoreStatus s = restoreStatus();
         m.put("restored_chunks", s.restoredChunks());
         m.put("total_chunks", s.totalChunks());
         m.put("restarts", restarts);
         return m;
+    }
+
+    private volatile InferenceCalls.RestoreStatus cachedStatus;
+    private volatile long cachedAt;
+
+    /** Restoration progress, asked of the secure world at most once a second: /health and /metrics are public and
+     *  must not be a way to crowd out the generation steps' crossings. */
+    private InferenceCalls.RestoreStatus restoreStatus() {
+        long now = System.nanoTime();
+        InferenceCalls.RestoreStatus s = cachedStatus;
+        if (s == null || now - cachedAt > 1_000_000_000L) {
+            s = current.runner().restoreStatus();
+            cachedStatus = s;
+            cachedAt = now;
+        }
+        return s;
     }
 
     public CofferServer server() {

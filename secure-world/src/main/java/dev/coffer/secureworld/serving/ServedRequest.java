@@ -233,7 +233,17 @@ final class ServedRequest {
         return m;
     }
 
+    /**
+     * Seals one message, padded with JSON whitespace to a multiple of {@value #PAD} bytes: each streamed event carries
+     * about one token, and the host sees every ciphertext's length, which would otherwise spell out the token lengths.
+     */
     private byte[] wrap(String json, boolean last) {
-        return answer.wrap(json.getBytes(StandardCharsets.UTF_8), last, 200);
+        byte[] b = json.getBytes(StandardCharsets.UTF_8);
+        if (json.equals("[DONE]")) return answer.wrap(b, last, 200); // fixed length: nothing to hide, and kept exact
+        byte[] padded = java.util.Arrays.copyOf(b, (b.length + PAD - 1) / PAD * PAD);
+        java.util.Arrays.fill(padded, b.length, padded.length, (byte) ' ');
+        return answer.wrap(padded, last, 200);
     }
+
+    static final int PAD = 64;
 }

@@ -31,6 +31,8 @@ public final class KeyBroker {
     public static final Duration CHALLENGE_TTL = Duration.ofSeconds(60);
     /** Open challenges kept at most (the oldest are dropped first). */
     static final int MAX_OPEN_CHALLENGES = 1024;
+    /** Open challenges kept at most per pack. */
+    static final int MAX_OPEN_PER_PACK = 64;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     public record Challenge(String session, Nonce nonce) {
@@ -75,10 +77,10 @@ public final class KeyBroker {
     }
 
     /** Step 1: a secure world's host asks for a pack's key; the answer is a challenge for fresh evidence. */
-    public synchronized Challenge challenge(byte[] packHeader) {
+    public Challenge challenge(byte[] packHeader) {
         PackHeader header;
         try {
-            header = PackHeader.parse(packHeader);
+            header = PackHeader.parse(packHeader); // outside the lock: parsing a large header must not hold others up
         } catch (RuntimeException e) { // PackException, or anything a malformed header makes the parser throw
             throw refuse(Refusal.MALFORMED, "", "", "the request's pack header is not valid: " + e.getMessage());
         }
@@ -87,17 +89,26 @@ public final class KeyBroker {
             throw refuse(Refusal.NOT_A_RECIPIENT, digest, "", "this broker (key " + publicKey().id().shortHex()
                     + ") is not a recipient of pack " + digest + ": the owner encrypts with --recipient BROKER.pub");
         }
-        Instant now = clock.instant();
-        open.values().removeIf(o -> o.expires.isBefore(now));
-        for (Iterator<String> it = open.keySet().iterator(); open.size() >= MAX_OPEN_CHALLENGES && it.hasNext(); ) {
-            it.next();
-            it.remove();
-        }
         byte[] id = new byte[16];
         RANDOM.nextBytes(id);
         String session = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
         Nonce nonce = Nonce.random();
-        open.put(session, new Open(header, nonce, now.plus(CHALLENGE_TTL)));
+        synchronized (this) {
+            Instant now = clock.instant();
+            open.values().removeIf(o -> o.expires.isBefore(now));
+            // Whoever holds a pack's header can only crowd out that pack's own challenges, not other packs'.
+            long forPack = open.values().stream().filter(o -> o.header.digest().equals(header.digest())).count();
+            for (Iterator<Map.Entry<String, Open>> it = open.entrySet().iterator(); it.hasNext()
+                    && (forPack >= MAX_OPEN_PER_PACK || open.size() >= MAX_OPEN_CHALLENGES); ) {
+                Map.Entry<String, Open> e = it.next();
+                boolean samePack = e.getValue().header.digest().equals(header.digest());
+                if (samePack || open.size() >= MAX_OPEN_CHALLENGES) {
+                    it.remove();
+                    if (samePack) forPack--;
+                }
+            }
+            open.put(session, new Open(header, nonce, now.plus(CHALLENGE_TTL)));
+        }
         return new Challenge(session, nonce);
     }
 

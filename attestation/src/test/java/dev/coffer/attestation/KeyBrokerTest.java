@@ -141,6 +141,22 @@ class KeyBrokerTest {
     }
 
     @Test
+    void floodingOnePacksChallengesEvictsOnlyThatPacksOwn() throws Exception {
+        PackHeader otherBrokerPack;
+        try (PackFile o = PackFile.open(packFixture.pack("broker-other.cpack", 1, List.of(packFixture.bob.publicKey()), null))) {
+            otherBrokerPack = o.header();
+        }
+        RecipientPrivateKey enclave = RecipientPrivateKey.generate();
+        KeyBroker.Challenge other = broker.challenge(otherBrokerPack.encode());
+        KeyBroker.Challenge first = broker.challenge(brokerPack.encode());
+        for (int i = 0; i < KeyBroker.MAX_OPEN_PER_PACK; i++) broker.challenge(brokerPack.encode());
+        assertThatThrownBy(() -> broker.release(first.session(), evidence(first.nonce(), brokerPack, enclave)))
+                .hasMessageContaining("no open challenge");
+        assertThat(broker.release(other.session(), evidence(other.nonce(), otherBrokerPack, enclave)).packDigest())
+                .isEqualTo(otherBrokerPack.digest().hex());
+    }
+
+    @Test
     void aPackTheBrokerCannotOpenOrAGarbledRequestIsRefused() {
         assertThatThrownBy(() -> broker.challenge(alicePack.encode())).isInstanceOf(KeyBrokerException.class)
                 .hasMessageContaining("is not a recipient").extracting(x -> ((KeyBrokerException) x).refusal().status)

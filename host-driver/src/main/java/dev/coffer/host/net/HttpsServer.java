@@ -109,6 +109,9 @@ public final class HttpsServer implements AutoCloseable {
         Answer handle(Call call) throws Exception;
     }
 
+    /** Connections served at once; more are closed on arrival. */
+    public static final int MAX_CONNECTIONS = 1024;
+
     private final EventLoopGroup boss;
     private final EventLoopGroup io;
     private final ExecutorService workers;
@@ -154,11 +157,20 @@ public final class HttpsServer implements AutoCloseable {
         EventLoopGroup io = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
         Router router = new Router(Map.copyOf(routes), workers, log);
+        java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
         try {
             Channel ch = new ServerBootstrap().group(boss, io).channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
+                            // A bound on open connections: each costs buffers and a TLS session, and clients that
+                            // only open them must not exhaust the server.
+                            if (connections.incrementAndGet() > MAX_CONNECTIONS) {
+                                connections.decrementAndGet();
+                                c.close();
+                                return;
+                            }
+                            c.closeFuture().addListener(f -> connections.decrementAndGet());
                             c.pipeline().addLast(new IdleStateHandler(0, 0, idleSeconds));
                             if (tls != null) c.pipeline().addLast(tls.newHandler(c.alloc()));
                             c.pipeline().addLast(new HttpServerCodec())

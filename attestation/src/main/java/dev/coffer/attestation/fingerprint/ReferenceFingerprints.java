@@ -20,6 +20,8 @@ import java.util.Objects;
  */
 public record ReferenceFingerprints(Stack stack, int maxTokens, int top, List<ProbeTrace> probes) {
     public static final String NAME = "coffer-fingerprints-v1";
+    /** Reference data holding another stack's fingerprints (the same model re-quantized), to name a mismatch. */
+    public static final String ALTERNATIVE_NAME = "coffer-fingerprints-v1-alternative";
 
     /** The stack the references describe. */
     public record Stack(String engine, String version, String numerics, String weights, String model) {

@@ -99,6 +99,12 @@ final class AttestCommand implements Callable<Integer> {
                     + "log-probability difference %.3g: this server does not compute like the owner's stack (%s, %s, %s)%n",
                     c.exact(), c.positions(), c.sameToken(), c.positions(), c.maxLogprobDifference(), s.engine(),
                     s.numerics(), s.weights());
+            r.closestAlternative().ifPresent(a -> {
+                var ac = r.alternativeComparison().orElseThrow();
+                out.printf(Locale.ROOT, "  closest stack the owner recorded: %s (%d/%d positions bit-identical)%s%n",
+                        a.stack().weights(), ac.exact(), ac.positions(), ac.exactMatch()
+                                ? ": the server appears to serve the model quantized as " + a.stack().weights() : "");
+            });
         }
     }
 
@@ -174,6 +180,8 @@ final class AttestCommand implements Callable<Integer> {
             n.put("max_logprob_difference", c.maxLogprobDifference());
             n.put("stack", Map.of("engine", r.references().stack().engine(), "version", r.references().stack().version(),
                     "numerics", r.references().stack().numerics(), "weights", r.references().stack().weights()));
+            r.closestAlternative().ifPresent(alt -> n.put("closest_alternative", Map.of("weights", alt.stack().weights(),
+                    "bit_identical", r.alternativeComparison().orElseThrow().exact())));
             m.put("numerics", n);
         });
         return JSONObjectUtils.toJSONString(m);

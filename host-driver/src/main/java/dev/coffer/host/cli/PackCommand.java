@@ -118,6 +118,12 @@ final class PackCommand implements Runnable {
                     "fixed probe prompts, signed into the manifest so clients can check a server's numerics)"})
         boolean noFingerprint;
 
+        @Option(names = "--fingerprint-alternative", paramLabel = "OTHER.gguf",
+                description = {"also record fingerprints of another quantization of the same model (repeatable; e.g. the",
+                    "Q4_0 file made from the same F16), so that a client whose probe does not match can name the stack",
+                    "the server seems to run instead"})
+        List<Path> alternatives = new ArrayList<>();
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -139,9 +145,17 @@ final class PackCommand implements Runnable {
             if (!noFingerprint) {
                 long t0 = System.nanoTime();
                 ReferenceFingerprints f = ReferenceRecorder.record(in, Parallel.defaultThreads());
-                references = List.of(new ReferenceData(ReferenceFingerprints.NAME, f.toJson()));
+                List<ReferenceData> refs = new ArrayList<>(List.of(new ReferenceData(ReferenceFingerprints.NAME, f.toJson())));
                 System.err.printf(Locale.ROOT, "reference fingerprints: %d probes on %s %s (%s), %.1f s%n", f.probes().size(),
                         f.stack().engine(), f.stack().numerics(), f.stack().weights(), (System.nanoTime() - t0) / 1e9);
+                for (Path other : alternatives) {
+                    ReferenceFingerprints a = ReferenceRecorder.record(other, Parallel.defaultThreads());
+                    System.err.printf(Locale.ROOT, "alternative fingerprints: %s (%s)%n", a.stack().weights(), other);
+                    refs.add(new ReferenceData(ReferenceFingerprints.ALTERNATIVE_NAME, a.toJson()));
+                }
+                references = List.copyOf(refs);
+            } else if (!alternatives.isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--fingerprint-alternative needs fingerprints");
             }
             long start = System.nanoTime();
             PackHeader header;
@@ -154,6 +168,7 @@ final class PackCommand implements Runnable {
             }
             double s = (System.nanoTime() - start) / 1e9;
             PackManifest m = header.manifest();
+            if (m.references().isEmpty() && !noFingerprint) throw new IllegalStateException("fingerprints were not written");
             System.out.println("wrote " + out + ": " + m.chunks().size() + " chunks, version " + m.version());
             System.out.println("pack digest: " + header.digest().hex());
             System.err.printf(Locale.ROOT, "%.1f MiB in %.2f s (%.0f MiB/s, AES-GCM by %s)%n", size / 1048576.0, s,

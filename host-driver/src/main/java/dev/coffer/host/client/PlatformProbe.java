@@ -17,8 +17,13 @@ import java.util.List;
  * normal sealed API, and compare the log-probabilities bit for bit.
  */
 public final class PlatformProbe {
-    /** The references, what the server answered, and how they compare. */
-    public record Result(ReferenceFingerprints references, List<ProbeTrace> observed, FingerprintComparison comparison) {
+    /**
+     * The references, what the server answered, how they compare and, when they differ, the closest of the
+     * alternative stacks the owner recorded (the same model quantized otherwise) with its comparison.
+     */
+    public record Result(ReferenceFingerprints references, List<ProbeTrace> observed, FingerprintComparison comparison,
+                         java.util.Optional<ReferenceFingerprints> closestAlternative,
+                         java.util.Optional<FingerprintComparison> alternativeComparison) {
     }
 
     private PlatformProbe() {
@@ -38,6 +43,22 @@ public final class PlatformProbe {
             if (r.status() != 200) throw new IOException("a probe failed with HTTP " + r.status() + ": " + body);
             observed.add(FingerprintComparison.traceOf(reference.prompt(), body));
         }
-        return new Result(refs, observed, FingerprintComparison.compare(refs.probes(), observed));
+        FingerprintComparison claimed = FingerprintComparison.compare(refs.probes(), observed);
+        ReferenceFingerprints best = null;
+        FingerprintComparison bestComparison = null;
+        if (!claimed.exactMatch()) {
+            for (ReferenceData alt : manifest.references()) {
+                if (!alt.name().equals(ReferenceFingerprints.ALTERNATIVE_NAME)) continue;
+                ReferenceFingerprints a = ReferenceFingerprints.parse(alt.data());
+                if (a.probes().size() != observed.size()) continue;
+                FingerprintComparison c = FingerprintComparison.compare(a.probes(), observed);
+                if (bestComparison == null || c.exact() > bestComparison.exact()
+                        || (c.exact() == bestComparison.exact() && c.maxLogprobDifference() < bestComparison.maxLogprobDifference())) {
+                    best = a;
+                    bestComparison = c;
+                }
+            }
+        }
+        return new Result(refs, observed, claimed, java.util.Optional.ofNullable(best), java.util.Optional.ofNullable(bestComparison));
     }
 }

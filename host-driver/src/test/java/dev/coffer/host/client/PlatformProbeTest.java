@@ -58,11 +58,15 @@ class PlatformProbeTest {
     }
 
     /** A pack of {@code weights} carrying the references recorded on {@code referenceModel}. */
-    private static Path pack(String name, Path weights, Path referenceModel) throws Exception {
+    private static Path pack(String name, Path weights, Path referenceModel, Path... alternatives) throws Exception {
         ReferenceFingerprints refs = ReferenceRecorder.record(referenceModel, 2);
+        List<ReferenceData> data = new java.util.ArrayList<>(List.of(new ReferenceData(ReferenceFingerprints.NAME, refs.toJson())));
+        for (Path alt : alternatives) {
+            data.add(new ReferenceData(ReferenceFingerprints.ALTERNATIVE_NAME, ReferenceRecorder.record(alt, 2).toJson()));
+        }
         Path out = dir.resolve(name);
         PackWriter.encrypt(weights, out, owner, new PackWriter.Options(List.of(operator.publicKey()), Optional.empty(), 1,
-                64 << 10, List.of(new ReferenceData(ReferenceFingerprints.NAME, refs.toJson()))), x -> { });
+                64 << 10, data), x -> { });
         return out;
     }
 
@@ -112,10 +116,13 @@ class PlatformProbeTest {
 
     @Test
     void numericsOfAnotherQuantizationAreDetected() throws Exception {
-        PlatformProbe.Result r = probe(pack("other.cpack", q4, q8));
+        PlatformProbe.Result r = probe(pack("other.cpack", q4, q8, q4));
         assertThat(r.comparison().exactMatch()).isFalse();
         assertThat(r.comparison().exact()).as("%s", r.comparison()).isLessThan(r.comparison().positions());
         assertThat(r.comparison().maxLogprobDifference()).isPositive();
+        // the owner also recorded the Q4_0 file's fingerprints: the client can name what the server really runs
+        assertThat(r.closestAlternative().orElseThrow().stack().weights()).isEqualTo("Q4_0");
+        assertThat(r.alternativeComparison().orElseThrow().exactMatch()).isTrue();
     }
 
     @Test

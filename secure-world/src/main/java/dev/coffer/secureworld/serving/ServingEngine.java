@@ -212,10 +212,6 @@ public final class ServingEngine {
         new TextAssembler(List.of("ab")).add("xa".getBytes(StandardCharsets.UTF_8));
     }
 
-    public int slots() {
-        return running.length;
-    }
-
     private int freeSlot() {
         for (int i = 0; i < running.length; i++) if (running[i] == null) return i;
         return -1;

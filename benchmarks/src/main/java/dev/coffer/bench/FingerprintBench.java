@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,9 +31,6 @@ final class FingerprintBench implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> FILES = List.of("stories260K.gguf", "stories260K-f16.gguf",
             "stories260K-q8_0-mix.gguf", "stories260K-q5_0-mix.gguf", "stories260K-q4_0-mix.gguf");
-    private static final List<String> WORDS = List.of("Once", "upon", "a", "time", "the", "little", "girl", "boy", "dog",
-            "cat", "park", "happy", "sad", "sun", "tree", "ball", "mom", "said", "was", "big", "small", "red", "play",
-            "went", "to", "and", "with", "friend", "Lily", "Tom", "saw", "bird", "fly", "ran", "home", "one", "day");
     private static final int CONTEXT = 256;
 
     @Option(names = "--json", description = "one JSON object per line")
@@ -65,7 +61,7 @@ final class FingerprintBench implements Callable<Integer> {
             return 1;
         }
         boolean llama = !noLlama && NodeLlamaPeer.toolsAvailable();
-        List<String> candidatePrompts = candidates(seed, candidates);
+        List<String> candidatePrompts = dev.coffer.attestation.fingerprint.BorderInputs.candidates(seed, candidates);
         List<Measurement> runs = new ArrayList<>();
         for (String file : present) {
             Path model = BenchHome.sharedModels().resolve(file);
@@ -151,19 +147,6 @@ final class FingerprintBench implements Callable<Integer> {
             for (int i = 0; i < first.length; i++) first[i] = peer.topNext(tok.tokenizer().encode(candidatePrompts.get(i), true, false), 1).getFirst().token();
             return new Measurement(stack, threads, white, first);
         }
-    }
-
-    /** Seeded short prompts of story words: the pool the border-input search draws from (reproducible). */
-    static List<String> candidates(long seed, int n) {
-        Random r = new Random(seed);
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int len = 2 + r.nextInt(5);
-            StringBuilder sb = new StringBuilder();
-            for (int w = 0; w < len; w++) sb.append(w == 0 ? "" : " ").append(WORDS.get(r.nextInt(WORDS.size())));
-            out.add(sb.toString());
-        }
-        return out;
     }
 
     private static double whiteDistance(Measurement a, Measurement b) {

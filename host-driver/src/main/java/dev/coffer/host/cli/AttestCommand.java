@@ -89,6 +89,8 @@ final class AttestCommand implements Callable<Integer> {
     }
 
     private static void printNumerics(PrintStream out, PlatformProbe.Result r) {
+        r.blackBox().ifPresent(v -> out.printf(Locale.ROOT, "black-box (greedy text of %d border inputs): most like %s, "
+                + "%d/%d answers agree (confidence %.2f)%n", v.total(), v.stack(), v.agreeing(), v.total(), v.confidence()));
         var c = r.comparison();
         var s = r.references().stack();
         if (c.exactMatch()) {
@@ -180,6 +182,8 @@ final class AttestCommand implements Callable<Integer> {
             n.put("max_logprob_difference", c.maxLogprobDifference());
             n.put("stack", Map.of("engine", r.references().stack().engine(), "version", r.references().stack().version(),
                     "numerics", r.references().stack().numerics(), "weights", r.references().stack().weights()));
+            r.blackBox().ifPresent(v -> n.put("black_box", Map.of("stack", v.stack(), "agreeing", v.agreeing(),
+                    "total", v.total(), "confidence", v.confidence())));
             r.closestAlternative().ifPresent(alt -> n.put("closest_alternative", Map.of("weights", alt.stack().weights(),
                     "bit_identical", r.alternativeComparison().orElseThrow().exact())));
             m.put("numerics", n);

@@ -11,6 +11,7 @@ import dev.coffer.pack.PackManifest;
 import dev.coffer.pack.PackRekey;
 import dev.coffer.pack.PackWriter;
 import dev.coffer.pack.ReferenceData;
+import dev.coffer.attestation.fingerprint.BorderInputs;
 import dev.coffer.attestation.fingerprint.ReferenceFingerprints;
 import dev.coffer.attestation.fingerprint.ReferenceRecorder;
 import dev.coffer.inference.kernels.Parallel;
@@ -22,7 +23,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -148,10 +151,22 @@ final class PackCommand implements Runnable {
                 List<ReferenceData> refs = new ArrayList<>(List.of(new ReferenceData(ReferenceFingerprints.NAME, f.toJson())));
                 System.err.printf(Locale.ROOT, "reference fingerprints: %d probes on %s %s (%s), %.1f s%n", f.probes().size(),
                         f.stack().engine(), f.stack().numerics(), f.stack().weights(), (System.nanoTime() - t0) / 1e9);
+                Map<String, Path> stacks = new LinkedHashMap<>();
+                stacks.put(f.stack().weights(), in);
                 for (Path other : alternatives) {
                     ReferenceFingerprints a = ReferenceRecorder.record(other, Parallel.defaultThreads());
                     System.err.printf(Locale.ROOT, "alternative fingerprints: %s (%s)%n", a.stack().weights(), other);
                     refs.add(new ReferenceData(ReferenceFingerprints.ALTERNATIVE_NAME, a.toJson()));
+                    String name = a.stack().weights();
+                    for (int i = 2; stacks.containsKey(name); i++) name = a.stack().weights() + "#" + i;
+                    stacks.put(name, other);
+                }
+                if (!alternatives.isEmpty()) {
+                    // Border inputs for black-box checks: prompts whose greedy text differs between these stacks.
+                    BorderInputs border = BorderInputs.search(stacks, BORDER_SEED, 80, 12, 4, Parallel.defaultThreads());
+                    System.err.printf(Locale.ROOT, "border inputs: %d of 80 seeded prompts (seed %d) answer differently%n",
+                            border.prompts().size(), BORDER_SEED);
+                    if (!border.prompts().isEmpty()) refs.add(new ReferenceData(BorderInputs.NAME, border.toJson()));
                 }
                 references = List.copyOf(refs);
             } else if (!alternatives.isEmpty()) {
@@ -176,6 +191,9 @@ final class PackCommand implements Runnable {
             return 0;
         }
     }
+
+    /** The border-input search's seed: fixed, so a pack's border inputs can be reproduced from its models. */
+    static final long BORDER_SEED = 7;
 
     @Command(name = "inspect", mixinStandardHelpOptions = true,
             description = {"Show what is public in a pack: model, owner, version, recipients, chunks (no key needed).",

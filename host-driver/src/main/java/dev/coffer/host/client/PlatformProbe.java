@@ -1,5 +1,6 @@
 package dev.coffer.host.client;
 
+import dev.coffer.attestation.fingerprint.BorderInputs;
 import dev.coffer.attestation.fingerprint.FingerprintComparison;
 import dev.coffer.attestation.fingerprint.ReferenceFingerprints;
 import dev.coffer.inference.fingerprint.ProbeTrace;
@@ -23,7 +24,8 @@ public final class PlatformProbe {
      */
     public record Result(ReferenceFingerprints references, List<ProbeTrace> observed, FingerprintComparison comparison,
                          java.util.Optional<ReferenceFingerprints> closestAlternative,
-                         java.util.Optional<FingerprintComparison> alternativeComparison) {
+                         java.util.Optional<FingerprintComparison> alternativeComparison,
+                         java.util.Optional<BorderInputs.Verdict> blackBox) {
     }
 
     private PlatformProbe() {
@@ -59,6 +61,30 @@ public final class PlatformProbe {
                 }
             }
         }
-        return new Result(refs, observed, claimed, java.util.Optional.ofNullable(best), java.util.Optional.ofNullable(bestComparison));
+        java.util.Optional<BorderInputs.Verdict> blackBox = java.util.Optional.empty();
+        for (ReferenceData d : manifest.references()) {
+            if (d.name().equals(BorderInputs.NAME)) blackBox = java.util.Optional.of(blackBox(server, BorderInputs.parse(d.data())));
+        }
+        return new Result(refs, observed, claimed, java.util.Optional.ofNullable(best), java.util.Optional.ofNullable(bestComparison),
+                blackBox);
+    }
+
+    /** Text only, as a black-box client sees it: the greedy answers to the border inputs, matched to the stacks. */
+    private static BorderInputs.Verdict blackBox(AttestedServer server, BorderInputs border) throws IOException {
+        List<String> answers = new ArrayList<>();
+        for (String prompt : border.prompts()) {
+            String request = com.nimbusds.jose.util.JSONObjectUtils.toJSONString(java.util.Map.of("messages",
+                    List.of(java.util.Map.of("role", "user", "content", prompt)), "max_tokens", border.maxTokens(), "temperature", 0));
+            AttestedServer.SealedReply r = server.postSealed("/v1/chat/completions", request.getBytes(StandardCharsets.UTF_8));
+            String body = new String(r.body(), StandardCharsets.UTF_8);
+            if (r.status() != 200) throw new IOException("a border-input probe failed with HTTP " + r.status() + ": " + body);
+            try {
+                var choice = (java.util.Map<?, ?>) ((List<?>) com.nimbusds.jose.util.JSONObjectUtils.parse(body).get("choices")).getFirst();
+                answers.add((String) ((java.util.Map<?, ?>) choice.get("message")).get("content"));
+            } catch (java.text.ParseException | RuntimeException e) {
+                throw new IOException("not a chat completion: " + e.getMessage(), e);
+            }
+        }
+        return border.classify(answers);
     }
 }

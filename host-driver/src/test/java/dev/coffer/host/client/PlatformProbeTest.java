@@ -61,8 +61,17 @@ class PlatformProbeTest {
     private static Path pack(String name, Path weights, Path referenceModel, Path... alternatives) throws Exception {
         ReferenceFingerprints refs = ReferenceRecorder.record(referenceModel, 2);
         List<ReferenceData> data = new java.util.ArrayList<>(List.of(new ReferenceData(ReferenceFingerprints.NAME, refs.toJson())));
+        Map<String, Path> stacks = new java.util.LinkedHashMap<>();
+        stacks.put(refs.stack().weights(), referenceModel);
         for (Path alt : alternatives) {
-            data.add(new ReferenceData(ReferenceFingerprints.ALTERNATIVE_NAME, ReferenceRecorder.record(alt, 2).toJson()));
+            ReferenceFingerprints a = ReferenceRecorder.record(alt, 2);
+            data.add(new ReferenceData(ReferenceFingerprints.ALTERNATIVE_NAME, a.toJson()));
+            stacks.put(a.stack().weights(), alt);
+        }
+        if (alternatives.length > 0) {
+            var border = dev.coffer.attestation.fingerprint.BorderInputs.search(stacks, 7, 80, 12, 4, 2);
+            assertThat(border.prompts()).as("the seeded search finds border inputs between Q8_0 and Q4_0").isNotEmpty();
+            data.add(new ReferenceData(dev.coffer.attestation.fingerprint.BorderInputs.NAME, border.toJson()));
         }
         Path out = dir.resolve(name);
         PackWriter.encrypt(weights, out, owner, new PackWriter.Options(List.of(operator.publicKey()), Optional.empty(), 1,
@@ -108,10 +117,13 @@ class PlatformProbeTest {
 
     @Test
     void theClaimedStackMatchesBitForBit() throws Exception {
-        PlatformProbe.Result r = probe(pack("honest.cpack", q8, q8));
+        PlatformProbe.Result r = probe(pack("honest.cpack", q8, q8, q4));
         assertThat(r.comparison().positions()).isGreaterThanOrEqualTo(30);
         assertThat(r.comparison().exactMatch()).as("%s", r.comparison()).isTrue();
         assertThat(r.references().stack().weights()).isEqualTo("Q8_0");
+        var blackBox = r.blackBox().orElseThrow();
+        assertThat(blackBox.stack()).as("text only, the border inputs name the stack").isEqualTo("Q8_0");
+        assertThat(blackBox.agreeing()).isEqualTo(blackBox.total());
     }
 
     @Test
@@ -123,6 +135,8 @@ class PlatformProbeTest {
         // the owner also recorded the Q4_0 file's fingerprints: the client can name what the server really runs
         assertThat(r.closestAlternative().orElseThrow().stack().weights()).isEqualTo("Q4_0");
         assertThat(r.alternativeComparison().orElseThrow().exactMatch()).isTrue();
+        assertThat(r.blackBox().orElseThrow().stack()).isEqualTo("Q4_0");
+        assertThat(r.blackBox().orElseThrow().confidence()).isEqualTo(1.0);
     }
 
     @Test

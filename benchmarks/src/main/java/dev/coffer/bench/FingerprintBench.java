@@ -68,6 +68,8 @@ final class FingerprintBench implements Callable<Integer> {
             String quant = file.replace("stories260K", "").replace(".gguf", "").replace("-", "").replace("_mix", "").replace("mix", "");
             quant = quant.isEmpty() ? "f32" : quant;
             for (int threads : new int[] {1, 2, 3}) runs.add(coffer(model, "coffer/" + quant, threads, candidatePrompts));
+            // Vector width must not matter either: the same stack in a JVM limited to 128-bit vectors.
+            runs.add(cofferIn128BitJvm(model, "coffer/" + quant));
             if (llama) for (int threads : new int[] {1, 2}) runs.add(llamaCpp(model, "llama.cpp/" + quant, threads, candidatePrompts));
         }
         Map<String, Measurement> refs = new LinkedHashMap<>();
@@ -117,13 +119,14 @@ final class FingerprintBench implements Callable<Integer> {
         row.put("border_inputs", border.size());
         row.put("candidates", candidatePrompts.size());
         row.put("seed", seed);
-        row.put("coffer_thread_invariant", cofferInvariant);
+        row.put("coffer_thread_and_vector_width_invariant", cofferInvariant);
         row.put("white_box_confusion", whiteConfusion);
         row.put("black_box_confusion", blackConfusion);
         row.put("white_box_accuracy", white);
         row.put("black_box_accuracy", black);
         out.println(json ? JSON.writeValueAsString(row) : String.format(Locale.ROOT,
-                "white_box_accuracy %.3f, black_box_accuracy %.3f, Coffer identical across 1-3 threads: %s", white, black,
+                "white_box_accuracy %.3f, black_box_accuracy %.3f, Coffer identical across 1-3 threads and 128-bit vectors: %s",
+                white, black,
                 cofferInvariant));
         return 0;
     }
@@ -135,6 +138,44 @@ final class FingerprintBench implements Callable<Integer> {
             int[] first = new int[candidatePrompts.size()];
             for (int i = 0; i < first.length; i++) first[i] = e.topNext(e.tokenizer().encode(candidatePrompts.get(i), true, false), 1).getFirst().token();
             return new Measurement(stack, threads, white, first);
+        }
+    }
+
+    /** A Coffer measurement made in a child JVM with {@code -XX:MaxVectorSize=16} (128-bit vectors), 2 threads. */
+    private Measurement cofferIn128BitJvm(Path model, String stack) throws Exception {
+        Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+        List<String> cmd = new ArrayList<>(List.of(javaBin.toString(), "--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED", "-XX:MaxVectorSize=16", "-cp", System.getProperty("java.class.path"),
+                Child.class.getName(), model.toString(), Integer.toString(top), Integer.toString(candidates), Long.toString(seed)));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) throw new IllegalStateException("the 128-bit child JVM failed: " + out);
+        var tree = JSON.readTree(out.lines().reduce((a, b) -> b).orElseThrow());
+        List<List<TokenProbability>> white = new ArrayList<>();
+        for (var probe : tree.get("white")) {
+            List<TokenProbability> top = new ArrayList<>();
+            for (var pair : probe) top.add(new TokenProbability(pair.get(0).asInt(), pair.get(1).asDouble()));
+            white.add(top);
+        }
+        int[] first = new int[tree.get("first").size()];
+        for (int i = 0; i < first.length; i++) first[i] = tree.get("first").get(i).asInt();
+        return new Measurement(stack, 128, white, first);
+    }
+
+    /** The child JVM's side: one Coffer measurement, printed as JSON. */
+    static final class Child {
+        public static void main(String[] args) throws Exception {
+            FingerprintBench b = new FingerprintBench();
+            b.top = Integer.parseInt(args[1]);
+            b.candidates = Integer.parseInt(args[2]);
+            b.seed = Long.parseLong(args[3]);
+            Measurement m = b.coffer(Path.of(args[0]), "child", 2, dev.coffer.attestation.fingerprint.BorderInputs
+                    .candidates(b.seed, b.candidates));
+            List<Object> white = new ArrayList<>();
+            for (List<TokenProbability> probe : m.whiteBox()) {
+                white.add(probe.stream().map(t -> List.of(t.token(), t.probability())).toList());
+            }
+            System.out.println(JSON.writeValueAsString(Map.of("white", white, "first", m.firstTokens())));
         }
     }
 

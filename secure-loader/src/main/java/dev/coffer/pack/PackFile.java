@@ -113,7 +113,11 @@ public final class PackFile implements AutoCloseable {
 
     /** Rewrites this pack with another recipients block (same manifest, same chunks, same digest) into {@code out}. */
     public void rewriteRecipients(Path out, Recipients recipients, LongConsumer progress) throws IOException {
-        PackHeader rekeyed = header.withRecipients(recipients);
+        rewriteHeader(out, header.withRecipients(recipients), progress);
+    }
+
+    /** Writes {@code rekeyed} followed by this pack's chunks, unchanged, into {@code out} (atomically). */
+    void rewriteHeader(Path out, PackHeader rekeyed, LongConsumer progress) throws IOException {
         Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), "." + out.getFileName(), ".partial");
         try (FileChannel dst = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
             ByteBuffer h = ByteBuffer.wrap(rekeyed.encode());

@@ -9,6 +9,7 @@ import dev.coffer.pack.PackFile;
 import dev.coffer.pack.PackHeader;
 import dev.coffer.pack.PackManifest;
 import dev.coffer.pack.PackRekey;
+import dev.coffer.pack.PackReferences;
 import dev.coffer.pack.PackWriter;
 import dev.coffer.pack.ReferenceData;
 import dev.coffer.attestation.fingerprint.BorderInputs;
@@ -45,7 +46,8 @@ import picocli.CommandLine.Parameters;
             "  coffer pack verify model.cpack --owner keys/owner.pub",
             "  coffer run --pack model.cpack --key keys/recipient.key"},
         subcommands = {PackCommand.Keygen.class, PackCommand.Encrypt.class, PackCommand.Inspect.class,
-            PackCommand.Verify.class, PackCommand.Rekey.class, PackCommand.Decrypt.class, CommandLine.HelpCommand.class})
+            PackCommand.Verify.class, PackCommand.Rekey.class, PackCommand.Decrypt.class, PackCommand.Fingerprint.class,
+            CommandLine.HelpCommand.class})
 final class PackCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -144,34 +146,10 @@ final class PackCommand implements Runnable {
             Optional<Credential.Passphrase> pass = passphraseFile == null ? Optional.empty()
                     : Optional.of((Credential.Passphrase) Credential.passphraseFile(passphraseFile));
             long size = Files.size(in);
-            List<ReferenceData> references = List.of();
-            if (!noFingerprint) {
-                long t0 = System.nanoTime();
-                ReferenceFingerprints f = ReferenceRecorder.record(in, Parallel.defaultThreads());
-                List<ReferenceData> refs = new ArrayList<>(List.of(new ReferenceData(ReferenceFingerprints.NAME, f.toJson())));
-                System.err.printf(Locale.ROOT, "reference fingerprints: %d probes on %s %s (%s), %.1f s%n", f.probes().size(),
-                        f.stack().engine(), f.stack().numerics(), f.stack().weights(), (System.nanoTime() - t0) / 1e9);
-                Map<String, Path> stacks = new LinkedHashMap<>();
-                stacks.put(f.stack().weights(), in);
-                for (Path other : alternatives) {
-                    ReferenceFingerprints a = ReferenceRecorder.record(other, Parallel.defaultThreads());
-                    System.err.printf(Locale.ROOT, "alternative fingerprints: %s (%s)%n", a.stack().weights(), other);
-                    refs.add(new ReferenceData(ReferenceFingerprints.ALTERNATIVE_NAME, a.toJson()));
-                    String name = a.stack().weights();
-                    for (int i = 2; stacks.containsKey(name); i++) name = a.stack().weights() + "#" + i;
-                    stacks.put(name, other);
-                }
-                if (!alternatives.isEmpty()) {
-                    // Border inputs for black-box checks: prompts whose greedy text differs between these stacks.
-                    BorderInputs border = BorderInputs.search(stacks, BORDER_SEED, 80, 12, 4, Parallel.defaultThreads());
-                    System.err.printf(Locale.ROOT, "border inputs: %d of 80 seeded prompts (seed %d) answer differently%n",
-                            border.prompts().size(), BORDER_SEED);
-                    if (!border.prompts().isEmpty()) refs.add(new ReferenceData(BorderInputs.NAME, border.toJson()));
-                }
-                references = List.copyOf(refs);
-            } else if (!alternatives.isEmpty()) {
+            if (noFingerprint && !alternatives.isEmpty()) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--fingerprint-alternative needs fingerprints");
             }
+            List<ReferenceData> references = noFingerprint ? List.of() : fingerprints(in, alternatives);
             long start = System.nanoTime();
             PackHeader header;
             try (OwnerSigningKey owner = KeyFiles.readOwnerKey(signingKey);
@@ -189,6 +167,84 @@ final class PackCommand implements Runnable {
             System.err.printf(Locale.ROOT, "%.1f MiB in %.2f s (%.0f MiB/s, AES-GCM by %s)%n", size / 1048576.0, s,
                     size / 1048576.0 / s, AesGcm.providerName());
             return 0;
+        }
+    }
+
+    /**
+     * The owner's reference data for a model: its fingerprints, and with alternatives (other quantizations of the same
+     * model) their fingerprints and the border inputs between them (docs/fingerprints.md).
+     */
+    static List<ReferenceData> fingerprints(Path model, List<Path> alternatives) throws java.io.IOException {
+        long t0 = System.nanoTime();
+        ReferenceFingerprints f = ReferenceRecorder.record(model, Parallel.defaultThreads());
+        List<ReferenceData> refs = new ArrayList<>(List.of(new ReferenceData(ReferenceFingerprints.NAME, f.toJson())));
+        System.err.printf(Locale.ROOT, "reference fingerprints: %d probes on %s %s (%s), %.1f s%n", f.probes().size(),
+                f.stack().engine(), f.stack().numerics(), f.stack().weights(), (System.nanoTime() - t0) / 1e9);
+        Map<String, Path> stacks = new LinkedHashMap<>();
+        stacks.put(f.stack().weights(), model);
+        for (Path other : alternatives) {
+            ReferenceFingerprints a = ReferenceRecorder.record(other, Parallel.defaultThreads());
+            System.err.printf(Locale.ROOT, "alternative fingerprints: %s (%s)%n", a.stack().weights(), other);
+            refs.add(new ReferenceData(ReferenceFingerprints.ALTERNATIVE_NAME, a.toJson()));
+            String name = a.stack().weights();
+            for (int i = 2; stacks.containsKey(name); i++) name = a.stack().weights() + "#" + i;
+            stacks.put(name, other);
+        }
+        if (!alternatives.isEmpty()) {
+            // Border inputs for black-box checks: prompts whose greedy text differs between these stacks.
+            BorderInputs border = BorderInputs.search(stacks, BORDER_SEED, 80, 12, 4, Parallel.defaultThreads());
+            System.err.printf(Locale.ROOT, "border inputs: %d of 80 seeded prompts (seed %d) answer differently%n",
+                    border.prompts().size(), BORDER_SEED);
+            if (!border.prompts().isEmpty()) refs.add(new ReferenceData(BorderInputs.NAME, border.toJson()));
+        }
+        return List.copyOf(refs);
+    }
+
+    @Command(name = "fingerprint", mixinStandardHelpOptions = true,
+            description = {"Record (or re-record) the reference fingerprints of an existing pack, signed by its owner, into a",
+                "new pack: the model is decrypted into a private temporary file to run the probes, then deleted. The new",
+                "pack has the same chunks, key and recipients, but a new digest (its manifest changed)."})
+    static final class Fingerprint implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "IN.cpack", description = "the pack")
+        Path in;
+
+        @Option(names = {"-o", "--out"}, required = true, paramLabel = "OUT.cpack", description = "the new pack to write")
+        Path out;
+
+        @Option(names = "--signing-key", required = true, paramLabel = "OWNER.key", description = "the pack owner's signing key")
+        Path signingKey;
+
+        @Option(names = "--fingerprint-alternative", paramLabel = "OTHER.gguf",
+                description = "also record another quantization of the same model (repeatable; see 'pack encrypt')")
+        List<Path> alternatives = new ArrayList<>();
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Opener opener;
+
+        @Override
+        public Integer call() throws Exception {
+            Outputs.refuseToOverwrite(out, false);
+            Path dir = Files.createTempDirectory("coffer-fingerprint-", java.nio.file.attribute.PosixFilePermissions
+                    .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            Path plain = dir.resolve("model.gguf");
+            try {
+                try (PackFile p = PackFile.open(in); Credential c = opener.credential();
+                     OwnerSigningKey owner = KeyFiles.readOwnerKey(signingKey)) {
+                    p.header().requireOwner(owner.publicKey()); // before any work: only the owner can re-sign
+                    p.decryptTo(plain, c, n -> { });
+                }
+                List<ReferenceData> refs = fingerprints(plain, alternatives);
+                PackHeader h;
+                try (OwnerSigningKey owner = KeyFiles.readOwnerKey(signingKey); Credential c = opener.credential()) {
+                    h = PackReferences.replace(in, out, c, owner, refs, n -> { });
+                }
+                System.out.println("wrote " + out + " with " + refs.size() + " reference entries");
+                System.out.println("pack digest: " + h.digest().hex());
+                return 0;
+            } finally {
+                Files.deleteIfExists(plain);
+                Files.deleteIfExists(dir);
+            }
         }
     }
 

@@ -34,9 +34,6 @@ public record OpenAiRequest(Kind kind, Optional<String> model, List<ChatMessage>
         }
     }
 
-    /** Request bodies larger than this are refused (the host refuses larger HTTP bodies before they get here). */
-    public static final int MAX_BODY_BYTES = 1 << 20;
-
     public static OpenAiRequest parse(Kind kind, byte[] body) {
         Map<String, Object> m;
         try {

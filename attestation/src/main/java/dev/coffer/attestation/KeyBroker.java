@@ -163,8 +163,44 @@ public final class KeyBroker {
                 && h.recipient().equals(publicKey().id()));
     }
 
+    /**
+     * Every refusal is audited. Refusals about no pack at all (unreadable requests, unknown challenges) need no
+     * credentials to provoke, so they are written at most {@value #ANONYMOUS_PER_SECOND} a second; the ones in
+     * between are counted and the count goes into the next such entry: an anonymous flood cannot make the log grow
+     * (or the disk sync) without bound, and nothing goes unrecorded.
+     */
     private KeyBrokerException refuse(Refusal refusal, String pack, String measurement, String reason) {
-        audit.append(pack, measurement, AuditLog.Verdict.REFUSED, refusal.status + " " + reason);
+        String line = refusal.status + " " + reason;
+        if (pack.isEmpty()) {
+            synchronized (anonymous) {
+                long second = clock.millis() / 1000;
+                if (second != anonymous.second) {
+                    anonymous.second = second;
+                    anonymous.written = 0;
+                }
+                if (anonymous.written >= ANONYMOUS_PER_SECOND) {
+                    anonymous.suppressed++;
+                    return new KeyBrokerException(refusal, reason);
+                }
+                anonymous.written++;
+                if (anonymous.suppressed > 0) {
+                    line += " (and " + anonymous.suppressed + " more such refusals since the last entry)";
+                    anonymous.suppressed = 0;
+                }
+            }
+        }
+        audit.append(pack, measurement, AuditLog.Verdict.REFUSED, line);
         return new KeyBrokerException(refusal, reason);
     }
+
+    /** Anonymous refusals audited at most this often per second. */
+    static final int ANONYMOUS_PER_SECOND = 10;
+
+    private static final class AnonymousRefusals {
+        long second = -1;
+        int written;
+        long suppressed;
+    }
+
+    private final AnonymousRefusals anonymous = new AnonymousRefusals();
 }

@@ -157,6 +157,25 @@ class KeyBrokerTest {
     }
 
     @Test
+    void anAnonymousFloodIsCountedButCannotGrowTheAuditLogWithoutBound() {
+        for (int i = 0; i < 50; i++) {
+            assertThatThrownBy(() -> broker.release("no-such-session", evidence(Nonce.random(), brokerPack,
+                    RecipientPrivateKey.generate()))).isInstanceOf(KeyBrokerException.class);
+        }
+        assertThat(audit.entries()).isEqualTo(KeyBroker.ANONYMOUS_PER_SECOND);
+        clock.now = clock.now.plusSeconds(1);
+        assertThatThrownBy(() -> broker.challenge(new byte[] {1, 2, 3})).isInstanceOf(KeyBrokerException.class);
+        assertThat(audit.entries()).isEqualTo(KeyBroker.ANONYMOUS_PER_SECOND + 1);
+        assertThat(AuditLog.verify(dir.resolve("audit.jsonl")).intact()).isTrue();
+        assertThat(java.nio.file.Files.exists(dir.resolve("audit.jsonl"))).isTrue();
+        try {
+            assertThat(java.nio.file.Files.readString(dir.resolve("audit.jsonl"))).contains("and 40 more such refusals");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void aPackTheBrokerCannotOpenOrAGarbledRequestIsRefused() {
         assertThatThrownBy(() -> broker.challenge(alicePack.encode())).isInstanceOf(KeyBrokerException.class)
                 .hasMessageContaining("is not a recipient").extracting(x -> ((KeyBrokerException) x).refusal().status)

@@ -1,13 +1,12 @@
 package dev.coffer.attestation;
 
+import dev.coffer.tee.enclave.EnclaveRuntime;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 
@@ -74,7 +73,7 @@ public final class TsmAttester implements Attester {
     @Override
     public Evidence attest(Nonce nonce, byte[] hostData) {
         byte[] claimBytes = claims.claims(nonce, hostData);
-        byte[] reportData = sha512(claimBytes);
+        byte[] reportData = EnclaveRuntime.sha512(claimBytes);
         if (!available(root)) {
             throw new IllegalStateException(root + " does not exist: this is not a confidential-VM guest with "
                     + "configfs-tsm (Linux 6.7+, TDX/SEV-SNP/CCA guest driver loaded, configfs mounted)");
@@ -116,14 +115,6 @@ public final class TsmAttester implements Attester {
             return fs.read(attribute);
         } catch (NoSuchFileException e) {
             return new byte[0];
-        }
-    }
-
-    static byte[] sha512(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("SHA-512").digest(bytes);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-512", e);
         }
     }
 }

@@ -63,7 +63,7 @@ public final class Verifier {
 
     private static boolean bindsClaims(Evidence evidence) {
         try {
-            return MessageDigest.isEqual(evidence.platform().reportData(), TsmAttester.sha512(evidence.claims()));
+            return MessageDigest.isEqual(evidence.platform().reportData(), dev.coffer.tee.enclave.EnclaveRuntime.sha512(evidence.claims()));
         } catch (IllegalArgumentException unreadable) {
             return false;
         }

@@ -33,7 +33,7 @@ final class EvidenceFixture {
 
     Evidence signedBy(Platform signer, EvidenceClaims c, byte[] claimBytes) {
         var report = signer.sign(c.tee().id(), c.debug(), new EnclaveIdentity(c.measurement(), Digest.zero(), 1,
-                c.securityVersion()), c.secretMemory(), Digest.zero(), TsmAttester.sha512(claimBytes));
+                c.securityVersion()), c.secretMemory(), Digest.zero(), dev.coffer.tee.enclave.EnclaveRuntime.sha512(claimBytes));
         return new Evidence(claimBytes, new PlatformEvidence.SoftwareReport(report, platform.publicKey()));
     }
 

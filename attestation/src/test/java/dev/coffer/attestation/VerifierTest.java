@@ -104,7 +104,7 @@ class VerifierTest {
         EvidenceClaims c = fx.claims(nonce);
         // The platform reports a debug enclave; the claims say otherwise.
         var report = fx.platform.sign("isolated", true, new dev.coffer.tee.EnclaveIdentity(c.measurement(),
-                Digest.zero(), 1, 3), "mlock", Digest.zero(), TsmAttester.sha512(c.toJson()));
+                Digest.zero(), 1, 3), "mlock", Digest.zero(), dev.coffer.tee.enclave.EnclaveRuntime.sha512(c.toJson()));
         Evidence e = new Evidence(c.toJson(), new PlatformEvidence.SoftwareReport(report, fx.platform.publicKey()));
         assertThat(failedClaims(EvidenceFixture.isolatedPolicy(), e, nonce, Optional.of(TLS_KEY)))
                 .containsExactly("dbgstat (platform vs claims)", "secret_memory (platform vs claims)");

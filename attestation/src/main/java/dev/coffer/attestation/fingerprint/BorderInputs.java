@@ -1,17 +1,8 @@
 package dev.coffer.attestation.fingerprint;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
-import dev.coffer.inference.chat.ChatTemplate;
-import dev.coffer.inference.fingerprint.Fingerprinter;
 import dev.coffer.inference.fingerprint.ProbeTrace;
-import dev.coffer.inference.gguf.GgufFile;
-import dev.coffer.inference.kernels.Parallel;
-import dev.coffer.inference.model.LlamaModel;
-import dev.coffer.inference.tensor.BufferAllocator;
-import dev.coffer.inference.tensor.GgufTensorSource;
-import dev.coffer.inference.tokenizer.Tokenizer;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -87,11 +78,7 @@ public record BorderInputs(long seed, int maxTokens, List<String> prompts, Map<S
 
     /** Greedy answers as text; null where an answer is not whole UTF-8 (such prompts are not used). */
     private static List<String> answers(Path gguf, List<String> prompts, int maxTokens, int threads) throws IOException {
-        try (GgufFile file = GgufFile.open(gguf); Arena arena = Arena.ofShared(); Parallel pool = new Parallel(threads)) {
-            LlamaModel model = LlamaModel.load(file, new GgufTensorSource(file));
-            Fingerprinter f = new Fingerprinter(Tokenizer.fromGguf(file), ChatTemplate.detect(file.findString(
-                    "tokenizer.chat_template")), model.newSession(BufferAllocator.of(arena), pool,
-                    Math.min(512, model.config().contextLength())));
+        return ReferenceRecorder.withFingerprinter(gguf, threads, (file, f) -> {
             List<String> out = new ArrayList<>();
             for (String p : prompts) {
                 ProbeTrace t = f.trace(p, maxTokens, 0);
@@ -100,7 +87,7 @@ public record BorderInputs(long seed, int maxTokens, List<String> prompts, Map<S
                 out.add(strictUtf8(bytes.toByteArray()));
             }
             return out;
-        }
+        });
     }
 
     private static String strictUtf8(byte[] b) {

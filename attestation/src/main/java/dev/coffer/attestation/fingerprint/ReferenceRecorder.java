@@ -25,15 +25,26 @@ public final class ReferenceRecorder {
 
     public static ReferenceFingerprints record(Path gguf, List<String> probes, int maxTokens, int top, int threads)
             throws IOException {
+        return withFingerprinter(gguf, threads, (file, f) -> new ReferenceFingerprints(new ReferenceFingerprints.Stack(
+                Engine.NAME, Engine.version(), Engine.NUMERICS, dominantWeightType(file).name(),
+                file.findString("general.name").orElse("model")), maxTokens, top, f.traceAll(probes, maxTokens, top)));
+    }
+
+    /** What runs with a model open and a {@link Fingerprinter} over it. */
+    @FunctionalInterface
+    interface FingerprintRun<T> {
+        T run(GgufFile file, Fingerprinter fingerprinter) throws IOException;
+    }
+
+    /** Opens {@code gguf} with Coffer's engine the way the server runs it (its chat template, a 512-token context at
+     *  most) and hands a {@link Fingerprinter} to {@code body}. */
+    static <T> T withFingerprinter(Path gguf, int threads, FingerprintRun<T> body) throws IOException {
         try (GgufFile file = GgufFile.open(gguf); Arena arena = Arena.ofShared(); Parallel pool = new Parallel(threads)) {
             LlamaModel model = LlamaModel.load(file, new GgufTensorSource(file));
-            Tokenizer tokenizer = Tokenizer.fromGguf(file);
             int ctx = Math.min(512, model.config().contextLength());
-            Fingerprinter f = new Fingerprinter(tokenizer, ChatTemplate.detect(file.findString("tokenizer.chat_template")),
-                    model.newSession(BufferAllocator.of(arena), pool, ctx));
-            ReferenceFingerprints.Stack stack = new ReferenceFingerprints.Stack(Engine.NAME, Engine.version(),
-                    Engine.NUMERICS, dominantWeightType(file).name(), file.findString("general.name").orElse("model"));
-            return new ReferenceFingerprints(stack, maxTokens, top, f.traceAll(probes, maxTokens, top));
+            Fingerprinter f = new Fingerprinter(Tokenizer.fromGguf(file), ChatTemplate.detect(file.findString(
+                    "tokenizer.chat_template")), model.newSession(BufferAllocator.of(arena), pool, ctx));
+            return body.run(file, f);
         }
     }
 

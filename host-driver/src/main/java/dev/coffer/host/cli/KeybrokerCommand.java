@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -82,14 +81,11 @@ final class KeybrokerCommand implements Callable<Integer> {
                 auditFile, log.entries(), log.head());
         err.printf(Locale.ROOT, "serving hosts trust it with: --keybroker %s --keybroker-ca %s%n", url, cert);
         err.printf(Locale.ROOT, "                         or: --keybroker %s --keybroker-pin %s%n", url, tls.publicKeyHash().hex());
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        UntilStopped.await("keybroker", () -> {
             server.close();
             log.close();
             brokerKey.close();
-            stopped.countDown();
-        }, "coffer-keybroker-stop"));
-        stopped.await();
+        });
         return 0;
     }
 

@@ -11,7 +11,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,13 +63,10 @@ final class ProxyCommand implements Callable<Integer> {
                 first.enclaveKey().id().shortHex());
         err.println("e.g.  curl " + base + "/chat/completions -H 'Content-Type: application/json' "
                 + "-d '{\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}'");
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        UntilStopped.await("proxy", () -> {
             local.close();
             attested.close();
-            stopped.countDown();
-        }, "coffer-proxy-stop"));
-        stopped.await();
+        });
         return 0;
     }
 }

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -123,12 +122,7 @@ final class ServeCommand implements Callable<Integer> {
                     + "and completions. For development only.");
         }
         err.println("Ctrl-C stops the server and the secure world (its secret memory is wiped).");
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            serving.close();
-            stopped.countDown();
-        }, "coffer-serve-stop"));
-        stopped.await();
+        UntilStopped.await("serve", serving::close);
         return 0;
     }
 
